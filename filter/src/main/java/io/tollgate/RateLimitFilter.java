@@ -1,0 +1,246 @@
+package io.tollgate;
+
+import io.tollgate.internal.BackendFailurePolicy;
+import io.tollgate.internal.BackendHealth;
+import io.tollgate.internal.ClientIpResolver;
+import io.tollgate.internal.ClientKeys;
+import io.tollgate.internal.FilterParams;
+import io.tollgate.internal.InvalidSettingException;
+import io.tollgate.internal.Policy;
+import io.tollgate.internal.RateDecision;
+import io.tollgate.internal.RateLimitResponses;
+import io.tollgate.internal.RateLimitSettings;
+import io.tollgate.internal.RateLimiter;
+import io.tollgate.internal.RedisRateLimiter;
+import io.tollgate.internal.RedissonClients;
+import io.tollgate.internal.SharedSettings;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Puts every instance of a web application behind one shared rate limit kept in Redis.
+ *
+ * <p>Each request covered by the filter spends one permit of its client's budget (by default the client
+ * IP; see {@link #PARAM_KEY}) in every limit of the policy, for example {@code 100/1m} or
+ * {@code 10/s, 1000/1h}. All app instances pointing at the same Redis share the budget exactly. A request
+ * over the limit gets {@code 429 Too Many Requests} with {@code Retry-After}, the rate-limit headers and an
+ * {@code application/problem+json} body; admitted requests carry the headers too.
+ *
+ * <p><b>WARNING:</b> behind a reverse proxy or load balancer every request comes from the proxy's
+ * address, so all clients would share one budget. Either map this filter after Tomcat's
+ * {@code RemoteIpFilter}/{@code RemoteIpValve} (which restores the client address), or list the proxies in
+ * {@link #PARAM_TRUSTED_PROXIES}. Never trust {@code X-Forwarded-For} from an address you do not run.
+ *
+ * <p>Configured with init-params (see docs/configuration.md); a wrong value stops the webapp from starting
+ * with a message naming the param. A Redis that is down does not: requests then follow
+ * {@value Tollgate#PARAM_ON_BACKEND_FAILURE}.
+ */
+public final class RateLimitFilter implements Filter {
+
+    /** One or more {@code COUNT/PERIOD}, comma-separated, all enforced: {@code 100/1m}, {@code 10/s, 1000/1h}. Required unless {@link #PARAM_RULES}. */
+    public static final String PARAM_LIMITS = "limits";
+    /** Whose budget: {@code ip}, {@code user}, {@code session}, {@code header:NAME}, {@code param:NAME}, {@code global}, joined by {@code +} with {@code method} and {@code path}. */
+    public static final String PARAM_KEY = "key";
+    /** Default of {@value #PARAM_KEY}: {@value}. */
+    public static final String DEFAULT_KEY = "ip";
+    /** IPs and CIDRs of proxies whose {@code X-Forwarded-For} is believed. Default: none (the header is ignored). */
+    public static final String PARAM_TRUSTED_PROXIES = "trustedProxies";
+    /** Header the trusted proxies write the client address into: {@code X-Forwarded-For} (default), {@code Forwarded} (RFC 7239) or another list header. */
+    public static final String PARAM_CLIENT_IP_HEADER = "clientIpHeader";
+    /** Default of {@value #PARAM_CLIENT_IP_HEADER}: {@value}. */
+    public static final String DEFAULT_CLIENT_IP_HEADER = ClientIpResolver.DEFAULT_HEADER;
+    /** Servlet URL patterns never limited: {@code /health, /static/*, *.css}. Default: none. */
+    public static final String PARAM_EXCLUDE = "exclude";
+    /** Methods limited, comma-separated. Default: all. */
+    public static final String PARAM_METHODS = "methods";
+    /** {@code false} = dry run: count, log and send headers, never reject. */
+    public static final String PARAM_ENFORCE = "enforce";
+    /** Default of {@value #PARAM_ENFORCE}: {@value}. */
+    public static final String DEFAULT_ENFORCE = "true";
+    /** Status of a rejection, 400 to 599. */
+    public static final String PARAM_STATUS_CODE = "statusCode";
+    /** Default of {@value #PARAM_STATUS_CODE}: {@value}. */
+    public static final String DEFAULT_STATUS_CODE = "429";
+    /** {@code problem} (an {@code application/problem+json} body) or {@code error-page} ({@code sendError}, so the app's error page renders it). */
+    public static final String PARAM_REJECT_WITH = "rejectWith";
+    /** Default of {@value #PARAM_REJECT_WITH}: {@value}. */
+    public static final String DEFAULT_REJECT_WITH = "problem";
+    /** {@code draft} ({@code RateLimit-Policy} + {@code RateLimit}), {@code legacy} ({@code X-RateLimit-*}), {@code both} or {@code none}. */
+    public static final String PARAM_HEADERS = "headers";
+    /** Default of {@value #PARAM_HEADERS}: {@value}. */
+    public static final String DEFAULT_HEADERS = "draft";
+    /** A JSON file of named rules ({@code /WEB-INF/x.json}, {@code classpath:}, {@code file:}), each with its own match, limits and key. */
+    public static final String PARAM_RULES = "rules";
+    /** The policy name used in headers, logs and Redis keys. Default: the filter-name. */
+    public static final String PARAM_NAME = "name";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RateLimitFilter.class);
+
+    private RateLimitSettings settings;
+    private RedissonClients.Lease lease;
+    private RateLimiter limiter;
+    private ClientIpResolver clientIps;
+    private BackendHealth health;
+    private RateLimitResponses responses;
+    private String logPrefix;
+
+    @Override
+    public void init(FilterConfig config) throws ServletException {
+        logPrefix = "Tollgate RateLimitFilter [" + config.getFilterName() + "]";
+        FilterParams params;
+        try {
+            params = FilterParams.read(config, "RateLimitFilter", RateLimitSettings.NAMES, SharedSettings.NAMES);
+            settings = RateLimitSettings.parse(params, config.getServletContext());
+        } catch (InvalidSettingException e) {
+            throw new ServletException(e.getMessage());
+        }
+        try {
+            lease = RedissonClients.acquire(config.getServletContext(), settings.shared());
+        } catch (IllegalArgumentException e) {
+            throw new ServletException(params.invalid(Tollgate.PARAM_REDISSON_CONFIG, e.getMessage()).getMessage(), e);
+        }
+        limiter = new RedisRateLimiter(lease.client());
+        clientIps = settings.clientIpResolver();
+        health = new BackendHealth(logPrefix);
+        responses = new RateLimitResponses(settings, logPrefix);
+        LOG.info("{} started: {}", logPrefix, settings);
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+            throws IOException, ServletException {
+        if (!(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse)) {
+            chain.doFilter(req, res);
+            return;
+        }
+        HttpServletRequest request = (HttpServletRequest) req;
+        HttpServletResponse response = (HttpServletResponse) res;
+        if (settings.skips(request)) {
+            chain.doFilter(request, response);
+            return;
+        }
+        List<Policy> policies = covering(request);
+        if (policies.isEmpty()) {
+            chain.doFilter(request, response);
+            return;
+        }
+        String clientIp = clientIps.resolve(request);
+        RateDecision[] decisions = decide(request, policies, clientIp);
+        if (decisions == null) {
+            if (settings.shared().onBackendFailure() == BackendFailurePolicy.DENY) {
+                responses.backendUnavailable(response, policies.get(0));
+                return;
+            }
+            chain.doFilter(request, response);
+            return;
+        }
+        int rejectedBy = -1;
+        for (int i = 0; i < decisions.length; i++) {
+            if (!decisions[i].admitted() && rejectedBy < 0) {
+                rejectedBy = i;
+            }
+        }
+        if (rejectedBy >= 0) {
+            releaseAdmitted(decisions);
+        }
+        responses.headers(response, policies, decisions);
+        if (rejectedBy >= 0) {
+            if (settings.enforce()) {
+                responses.reject(response, policies.get(rejectedBy), decisions, clientIp);
+                return;
+            }
+            responses.dryRun(policies.get(rejectedBy), decisions, clientIp);
+        }
+        chain.doFilter(request, response);
+    }
+
+    private List<Policy> covering(HttpServletRequest request) {
+        List<Policy> all = settings.policies();
+        if (all.size() == 1) {
+            return all.get(0).covers(request) ? all : List.of();
+        }
+        List<Policy> out = new ArrayList<>(all.size());
+        for (Policy p : all) {
+            if (p.covers(request)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** Asks Redis for every policy at once; null when Redis failed or did not answer within backendTimeout. */
+    private RateDecision[] decide(HttpServletRequest request, List<Policy> policies, String clientIp) {
+        long deadline = System.nanoTime() + settings.shared().backendTimeout().toNanos();
+        List<CompletableFuture<RateDecision>> futures = new ArrayList<>(policies.size());
+        try {
+            for (Policy policy : policies) {
+                String key = policy.redisKey(settings.shared().keyPrefix(),
+                        ClientKeys.hash(policy.key().resolve(request, clientIp)));
+                futures.add(limiter.tryAcquire(key, policy.limits()).toCompletableFuture());
+            }
+            RateDecision[] decisions = new RateDecision[policies.size()];
+            for (int i = 0; i < decisions.length; i++) {
+                decisions[i] = futures.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            health.succeeded();
+            return decisions;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            backendFailed(e, futures);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            backendFailed(e, futures);
+        }
+        return null;
+    }
+
+    private void backendFailed(Exception e, List<CompletableFuture<RateDecision>> futures) {
+        boolean deny = settings.shared().onBackendFailure() == BackendFailurePolicy.DENY;
+        health.failed(e, deny ? "denied" : "allowed");
+        if (deny) {
+            for (CompletableFuture<RateDecision> f : futures) {
+                // a permit granted by an answer that came too late is given back: the request was denied
+                f.thenAccept(limiter::release);
+            }
+        }
+    }
+
+    /** Another policy rejected the request: permits the others took are given back (and reported so). */
+    private void releaseAdmitted(RateDecision[] decisions) {
+        for (int i = 0; i < decisions.length; i++) {
+            RateDecision d = decisions[i];
+            if (d.admitted()) {
+                limiter.release(d).whenComplete((ok, e) -> {
+                    if (e != null) {
+                        LOG.debug("{} could not give back a permit: {}", logPrefix, e.toString());
+                    }
+                });
+                decisions[i] = d.givenBack();
+            }
+        }
+    }
+
+    @Override
+    public void destroy() {
+        if (lease != null) {
+            lease.close();
+            lease = null;
+        }
+        LOG.info("{} stopped", logPrefix);
+    }
+}

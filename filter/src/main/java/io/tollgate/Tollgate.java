@@ -1,0 +1,55 @@
+package io.tollgate;
+
+/**
+ * Names shared by every Tollgate filter: the shared settings, how to set them for the whole webapp,
+ * and the ServletContext attribute through which an application lends Tollgate its own Redisson client.
+ *
+ * <p>Each shared setting may be given as a filter {@code <init-param>} named {@code NAME}, or for every
+ * Tollgate filter of the webapp at once as a {@code <context-param>} named {@code tollgate.NAME}; the
+ * init-param wins. Values may contain {@code ${NAME}} or {@code ${NAME:default}}, resolved from Java
+ * system properties, then environment variables.
+ */
+public final class Tollgate {
+
+    /** Prefix of a {@code <context-param>} that sets a shared setting for every Tollgate filter: {@value}. */
+    public static final String CONTEXT_PARAM_PREFIX = "tollgate.";
+
+    /**
+     * ServletContext attribute that may hold the application's own {@code org.redisson.api.RedissonClient}:
+     * {@value}. When set before the filters start, they use it and never shut it down.
+     */
+    public static final String REDISSON_ATTRIBUTE = "io.tollgate.redisson";
+
+    /** Single Redis server, {@code redis://} or {@code rediss://}, with optional user and password. */
+    public static final String PARAM_REDIS_ADDRESS = "redisAddress";
+    /** Default of {@value #PARAM_REDIS_ADDRESS}: {@value}. */
+    public static final String DEFAULT_REDIS_ADDRESS = "redis://127.0.0.1:6379";
+
+    /**
+     * Redisson YAML config ({@code /WEB-INF/redisson.yaml}, {@code classpath:x.yaml} or {@code file:/path});
+     * wins over {@value #PARAM_REDIS_ADDRESS}. No default.
+     */
+    public static final String PARAM_REDISSON_CONFIG = "redissonConfig";
+
+    /** Prefix of every Redis key Tollgate writes. */
+    public static final String PARAM_KEY_PREFIX = "keyPrefix";
+    /** Default of {@value #PARAM_KEY_PREFIX}: {@value}. */
+    public static final String DEFAULT_KEY_PREFIX = "tollgate:";
+
+    /**
+     * What a request gets when Redis is unreachable or slower than {@value #PARAM_BACKEND_TIMEOUT}:
+     * {@code allow} (it passes), {@code deny} (503 problem+json with {@code Retry-After}) or {@code local}
+     * (RateLimitFilter only: an in-process limiter with the same limits).
+     */
+    public static final String PARAM_ON_BACKEND_FAILURE = "onBackendFailure";
+    /** Default of {@value #PARAM_ON_BACKEND_FAILURE}: {@value}. */
+    public static final String DEFAULT_ON_BACKEND_FAILURE = "allow";
+
+    /** Longest a request waits on Redis before {@value #PARAM_ON_BACKEND_FAILURE} applies. */
+    public static final String PARAM_BACKEND_TIMEOUT = "backendTimeout";
+    /** Default of {@value #PARAM_BACKEND_TIMEOUT}: {@value}. */
+    public static final String DEFAULT_BACKEND_TIMEOUT = "500ms";
+
+    private Tollgate() {
+    }
+}

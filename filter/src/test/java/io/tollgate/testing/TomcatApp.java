@@ -1,0 +1,125 @@
+package io.tollgate.testing;
+
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.LifecycleState;
+import org.apache.catalina.Wrapper;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/** Embedded Tomcat 11. */
+final class TomcatApp extends TestApp {
+
+    private final Builder spec;
+    private Tomcat tomcat;
+    private Connector v4;
+    private Connector v6;
+
+    TomcatApp(Builder spec) {
+        this.spec = spec;
+    }
+
+    @Override
+    void doStart() throws Exception {
+        Path base = newWorkDir("tomcat-");
+        tomcat = new Tomcat();
+        tomcat.setBaseDir(base.toString());
+        tomcat.setPort(0);
+        v4 = tomcat.getConnector();
+        v4.setProperty("address", "127.0.0.1");
+        v6 = new Connector();
+        v6.setPort(0);
+        v6.setProperty("address", "::1");
+        tomcat.getService().addConnector(v6);
+        if (spec.maxThreads > 0) {
+            for (Connector c : new Connector[] {v4, v6}) {
+                c.setProperty("maxThreads", Integer.toString(spec.maxThreads));
+                c.setProperty("minSpareThreads", "1");
+            }
+        }
+        Context context = tomcat.addContext("", base.toAbsolutePath().toString());
+        spec.contextParams.forEach(context::addParameter);
+        Map<String, Object> attributes = spec.contextAttributes;
+        context.addServletContainerInitializer((classes, servletContext) -> attributes.forEach(servletContext::setAttribute),
+                null);
+        for (FilterSpec f : spec.filters) {
+            FilterDef def = new FilterDef();
+            def.setFilterName(f.name);
+            def.setFilterClass(f.type.getName());
+            def.setAsyncSupported("true");
+            f.initParams.forEach(def::addInitParameter);
+            context.addFilterDef(def);
+            FilterMap map = new FilterMap();
+            map.setFilterName(f.name);
+            map.addURLPattern(f.urlPattern);
+            context.addFilterMap(map);
+        }
+        int i = 0;
+        for (Map.Entry<String, jakarta.servlet.http.HttpServlet> e : spec.servlets.entrySet()) {
+            String name = "servlet" + (i++);
+            Wrapper wrapper = Tomcat.addServlet(context, name, e.getValue());
+            wrapper.setAsyncSupported(true);
+            context.addServletMappingDecoded(e.getKey(), name);
+        }
+        List<Throwable> errors = new ArrayList<>();
+        Logger log = Logger.getLogger("org.apache.catalina.core.StandardContext");
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getThrown() != null) {
+                    errors.add(record.getThrown());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(capture);
+        try {
+            tomcat.start();
+        } finally {
+            log.removeHandler(capture);
+        }
+        if (context.getState() != LifecycleState.STARTED) {
+            Throwable cause = errors.isEmpty() ? null : errors.get(0);
+            throw new StartupFailure(cause == null ? "context did not start" : rootMessage(cause), cause);
+        }
+    }
+
+    @Override
+    public int port() {
+        return v4.getLocalPort();
+    }
+
+    @Override
+    public int portV6() {
+        return v6.getLocalPort();
+    }
+
+    @Override
+    public void close() {
+        if (tomcat != null) {
+            try {
+                tomcat.stop();
+                tomcat.destroy();
+            } catch (LifecycleException e) {
+                throw new IllegalStateException("Tomcat did not stop", e);
+            }
+        }
+    }
+}
