@@ -60,12 +60,12 @@ final class RulesFile {
             if (!rule.isObject()) {
                 throw new IllegalArgumentException(where + " must be a JSON object");
             }
-            onlyFields(rule, RULE, where);
             String name = text(rule, "name", where);
             if (name == null) {
                 throw new IllegalArgumentException(where + " has no \"name\"");
             }
             where = where + " (\"" + name + "\")";
+            onlyFields(rule, RULE, where);
             try {
                 Policy.checkName(name);
             } catch (IllegalArgumentException e) {

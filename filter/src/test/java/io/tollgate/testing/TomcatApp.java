@@ -72,7 +72,8 @@ final class TomcatApp extends TestApp {
             context.addServletMappingDecoded(e.getKey(), name);
         }
         List<Throwable> errors = new ArrayList<>();
-        Logger log = Logger.getLogger("org.apache.catalina.core.StandardContext");
+        // the context logs why it failed (under a per-container logger name); catch it at the root
+        Logger log = Logger.getLogger("");
         Handler capture = new Handler() {
             @Override
             public void publish(LogRecord record) {

@@ -1,0 +1,134 @@
+package io.tollgate;
+
+import io.tollgate.testing.CountingServlet;
+import io.tollgate.testing.FilterSpec;
+import io.tollgate.testing.TestApp;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+/**
+ * A wrong init-param stops the webapp from deploying, with a message naming the param, quoting the value
+ * and stating the rule. Redis is never contacted (none runs at the address used here).
+ */
+class RateLimitSettingsErrorsTest {
+
+    private static final String NOWHERE = "redis://127.0.0.1:1";
+
+    static Stream<Arguments> badParams() {
+        return Stream.of(
+                arguments("limitz", "10/s", "init-param [limitz] was [10/s]: RateLimitFilter has no such setting;"
+                        + " its settings are [backendTimeout, clientIpHeader, enforce, exclude, headers, key, keyPrefix,"
+                        + " limits, methods, name, onBackendFailure, redisAddress, redissonConfig, rejectWith, rules,"
+                        + " statusCode, trustedProxies] (filter [api])"),
+                arguments("limits", "10/x", "init-param [limits] was [10/x]: period [x] must be like 1s, 5m, PT1H (filter [api])"),
+                arguments("limits", "-5/s", "init-param [limits] was [-5/s]: count must be a whole number from 1 to 100000 (filter [api])"),
+                arguments("limits", "0/s", "init-param [limits] was [0/s]: count must be a whole number from 1 to 100000 (filter [api])"),
+                arguments("limits", "ten per second", "init-param [limits] was [ten per second]: must be COUNT/PERIOD like 100/1m or 10/s, several separated by commas (filter [api])"),
+                arguments("limits", "10/s, 20/1s", "init-param [limits] was [10/s, 20/1s]: limits [10/1s] and [20/1s] have the same period; keep the smaller count (filter [api])"),
+                arguments("limits", "1000000/1h", "init-param [limits] was [1000000/1h]: count is above 100000"),
+                arguments("enforce", "yes", "init-param [enforce] was [yes]: must be true or false (filter [api])"),
+                arguments("trustedProxies", "10.0.0.0/33", "init-param [trustedProxies] was [10.0.0.0/33]: [10.0.0.0/33] has a prefix length outside 0..32 (filter [api])"),
+                arguments("trustedProxies", "proxy.example.com", "init-param [trustedProxies] was [proxy.example.com]: [proxy.example.com] must be IP addresses or CIDR blocks"),
+                arguments("rules", "classpath:no-such-rules.json", "init-param [rules] was [classpath:no-such-rules.json]: no such file (filter [api])"),
+                arguments("key", "ip+cookie", "init-param [key] was [ip+cookie]: must be ip, user, session, header:NAME, param:NAME or global"),
+                arguments("key", "global+ip", "init-param [key] was [global+ip]: global is one budget for every client; it cannot be joined with ip, user, session, header or param (filter [api])"),
+                arguments("statusCode", "200", "init-param [statusCode] was [200]: must be a whole number from 400 to 599 (filter [api])"),
+                arguments("rejectWith", "page", "init-param [rejectWith] was [page]: must be one of problem, error-page (filter [api])"),
+                arguments("headers", "ietf", "init-param [headers] was [ietf]: must be one of draft, legacy, both, none (filter [api])"),
+                arguments("exclude", "health", "init-param [exclude] was [health]: pattern [health] must be servlet URL patterns"),
+                arguments("methods", "GET,PO ST", "init-param [methods] was [GET,PO ST]: method [PO ST] is not an HTTP method name (filter [api])"),
+                arguments("backendTimeout", "5x", "init-param [backendTimeout] was [5x]: must be like 500ms, 10s, 1m, 2h, 1d or PT10S (filter [api])"),
+                arguments("backendTimeout", "5m", "init-param [backendTimeout] was [5m]: must be at most 1m: every request may wait this long (filter [api])"),
+                arguments("onBackendFailure", "maybe", "init-param [onBackendFailure] was [maybe]: must be one of allow, deny, local (filter [api])"),
+                arguments("keyPrefix", "app{1}:", "init-param [keyPrefix] was [app{1}:]: must not contain { or } (Tollgate puts its own hash tags in keys) (filter [api])"),
+                arguments("redisAddress", "http://127.0.0.1:6379", "init-param [redisAddress] was [http://127.0.0.1:6379]: must start with redis:// or rediss:// (filter [api])"),
+                arguments("redisAddress", "redis://u:secret@127.0.0.1:6379/x", "init-param [redisAddress] was [redis://u:***@127.0.0.1:6379/x]: path must be a database number like /0 (filter [api])"),
+                arguments("redissonConfig", "redisson.yaml", "init-param [redissonConfig] was [redisson.yaml]: must be /WEB-INF/name (in the webapp), classpath:name or file:/path (filter [api])"),
+                arguments("name", "my api", "init-param [name] was [my api]: must be 1 to 64 printable ASCII characters without spaces, quotes, backslashes or braces (filter [api])"));
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @MethodSource("badParams")
+    void badInitParamFailsDeploymentNamingParamAndValue(String param, String value, String message) {
+        FilterSpec filter = FilterSpec.of("api", RateLimitFilter.class).param("redisAddress", NOWHERE);
+        if (!param.equals("limits") && !param.equals("rules")) {
+            filter.param("limits", "10/s");
+        }
+        filter.param(param, value);
+        TestApp.StartupFailure failure = assertThrows(TestApp.StartupFailure.class,
+                () -> TestApp.Kind.JETTY.builder().filter(filter).servlet("/*", new CountingServlet()).start());
+        assertTrue(failure.getMessage().startsWith(message), failure.getMessage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
+    void bothContainersRefuseToDeployWithTheFiltersMessage(TestApp.Kind kind) {
+        FilterSpec filter = FilterSpec.of("api", RateLimitFilter.class)
+                .param("redisAddress", NOWHERE).param("limits", "10/x");
+        TestApp.StartupFailure failure = assertThrows(TestApp.StartupFailure.class,
+                () -> kind.builder().filter(filter).servlet("/*", new CountingServlet()).start());
+        assertEquals("init-param [limits] was [10/x]: period [x] must be like 1s, 5m, PT1H (filter [api])",
+                failure.getMessage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
+    void missingLimitsIsNamed(TestApp.Kind kind) {
+        FilterSpec filter = FilterSpec.of("api", RateLimitFilter.class).param("redisAddress", NOWHERE);
+        TestApp.StartupFailure failure = assertThrows(TestApp.StartupFailure.class,
+                () -> kind.builder().filter(filter).servlet("/*", new CountingServlet()).start());
+        assertEquals("init-param [limits] is not set: RateLimitFilter needs limits (like 100/1m) or a rules file"
+                + " (filter [api])", failure.getMessage());
+    }
+
+    @org.junit.jupiter.api.Test
+    void contextParamThatIsNotASharedSettingIsRejected() {
+        FilterSpec filter = FilterSpec.of("api", RateLimitFilter.class)
+                .param("redisAddress", NOWHERE).param("limits", "10/s");
+        TestApp.StartupFailure failure = assertThrows(TestApp.StartupFailure.class,
+                () -> TestApp.Kind.JETTY.builder().contextParam("tollgate.limits", "5/s").filter(filter)
+                        .servlet("/*", new CountingServlet()).start());
+        assertTrue(failure.getMessage().startsWith("context-param [tollgate.limits] was [5/s]: not a shared Tollgate"
+                + " setting"), failure.getMessage());
+    }
+
+    @org.junit.jupiter.api.Test
+    void limitsTogetherWithRulesIsRejected() {
+        FilterSpec filter = FilterSpec.of("api", RateLimitFilter.class).param("redisAddress", NOWHERE)
+                .param("limits", "10/s").param("rules", "classpath:rules/two-rules.json");
+        TestApp.StartupFailure failure = assertThrows(TestApp.StartupFailure.class,
+                () -> TestApp.Kind.JETTY.builder().filter(filter).servlet("/*", new CountingServlet()).start());
+        assertEquals("init-param [limits] was [10/s]: cannot be set together with init-param [rules]; put these"
+                + " limits in a rule (filter [api])", failure.getMessage());
+    }
+
+    @org.junit.jupiter.api.Test
+    void unresolvablePlaceholderIsNamed() {
+        FilterSpec filter = FilterSpec.of("api", RateLimitFilter.class).param("redisAddress", NOWHERE)
+                .param("limits", "${TOLLGATE_TEST_UNSET_LIMIT}");
+        TestApp.StartupFailure failure = assertThrows(TestApp.StartupFailure.class,
+                () -> TestApp.Kind.JETTY.builder().filter(filter).servlet("/*", new CountingServlet()).start());
+        assertEquals("init-param [limits] was [${TOLLGATE_TEST_UNSET_LIMIT}]: no system property or environment"
+                + " variable [TOLLGATE_TEST_UNSET_LIMIT] is set and the placeholder has no default (write"
+                + " ${TOLLGATE_TEST_UNSET_LIMIT:default}) (filter [api])", failure.getMessage());
+    }
+
+    @org.junit.jupiter.api.Test
+    void badRulesFileNamesTheRule() {
+        FilterSpec filter = FilterSpec.of("api", RateLimitFilter.class).param("redisAddress", NOWHERE)
+                .param("rules", "classpath:rules/bad-field.json");
+        TestApp.StartupFailure failure = assertThrows(TestApp.StartupFailure.class,
+                () -> TestApp.Kind.JETTY.builder().filter(filter).servlet("/*", new CountingServlet()).start());
+        assertEquals("init-param [rules] was [classpath:rules/bad-field.json]: rule 2 (\"search\") has an unknown"
+                + " field [limit]; fields are name, match, limits, key (filter [api])", failure.getMessage());
+    }
+}
