@@ -31,6 +31,14 @@ public final class ClientIpResolver {
         this.rfc7239 = header.equalsIgnoreCase("Forwarded");
     }
 
+    /** Checks a {@code clientIpHeader} value. */
+    static String checkHeader(String name) {
+        if (!HttpToken.isToken(name)) {
+            throw new IllegalArgumentException("must be an HTTP header name like X-Forwarded-For or Forwarded");
+        }
+        return name;
+    }
+
     /** The client IP, in canonical text form. */
     public String resolve(HttpServletRequest request) {
         String remote = request.getRemoteAddr();

@@ -29,6 +29,9 @@ public final class IpRange {
         if (bytes == null) {
             throw new IllegalArgumentException("[" + t + "] " + RULE);
         }
+        if (bytes.length == 4 && address.indexOf(':') >= 0) {
+            bytes = convert(bytes, 16); // ::ffff:a.b.c.d/96 is an IPv6 range; Java reads the address as IPv4
+        }
         int bits = bytes.length * 8;
         int prefix = bits;
         if (slash >= 0) {
@@ -42,6 +45,15 @@ public final class IpRange {
             }
         }
         return new IpRange(mask(bytes, prefix), prefix, t);
+    }
+
+    /** Parses a comma-separated list of addresses and CIDR blocks. */
+    public static java.util.List<IpRange> parseAll(String text) {
+        java.util.List<IpRange> out = new java.util.ArrayList<>();
+        for (String item : Values.list(text)) {
+            out.add(parse(item));
+        }
+        return out;
     }
 
     /**

@@ -76,6 +76,10 @@ public final class KeySpec {
             }
             parts.add(part);
         }
+        if (!whose) {
+            throw new IllegalArgumentException("method and path must be joined with whose budget it is: ip, user,"
+                    + " session, header:NAME, param:NAME, or global for one budget for everyone (global+path)");
+        }
         return new KeySpec(Collections.unmodifiableList(parts));
     }
 

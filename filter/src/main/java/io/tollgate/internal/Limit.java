@@ -70,7 +70,7 @@ public final class Limit {
         }
         if (count > MAX_COUNT) {
             throw new IllegalArgumentException("count is above " + MAX_COUNT + ": the Redis log of one client"
-                    + " would hold up to " + count + " entries (about " + approximateRedisBytes(count) / 1_000_000
+                    + " would hold up to " + count + " entries (about " + Math.round(count / 1e6 * BYTES_PER_PERMIT)
                     + " MB per key); use a shorter period with a proportionally smaller count");
         }
         String periodText = m.group(2);
@@ -80,19 +80,17 @@ public final class Limit {
         if (period == null) {
             throw new IllegalArgumentException("period [" + periodText + "] must be like 1s, 5m, PT1H");
         }
-        if (period.toMillis() < 1) {
-            throw new IllegalArgumentException("period [" + periodText + "] must be at least 1ms");
-        }
         if (period.compareTo(MAX_PERIOD) > 0) {
             throw new IllegalArgumentException("period [" + periodText + "] must be at most 366d");
+        }
+        if (period.toMillis() < 1) {
+            throw new IllegalArgumentException("period [" + periodText + "] must be at least 1ms");
         }
         return new Limit(count, Duration.ofMillis(period.toMillis()));
     }
 
-    /** Upper estimate of the Redis memory a key holding {@code permits} entries takes (see docs/benchmarks.md). */
-    static long approximateRedisBytes(long permits) {
-        return 128 * permits;
-    }
+    /** Upper estimate of the Redis memory one permit held takes in a large log (see docs/rate-limiting.md). */
+    static final int BYTES_PER_PERMIT = 128;
 
     public long count() {
         return count;

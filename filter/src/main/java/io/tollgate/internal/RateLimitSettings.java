@@ -111,19 +111,9 @@ public final class RateLimitSettings {
         HeaderStyle headers = p.parse(RateLimitFilter.PARAM_HEADERS, RateLimitFilter.DEFAULT_HEADERS,
                 t -> HeaderStyle.valueOf(Values.oneOf(t, "draft", "legacy", "both", "none")
                         .toUpperCase(java.util.Locale.ROOT)));
-        List<IpRange> trusted = p.parse(RateLimitFilter.PARAM_TRUSTED_PROXIES, null, t -> {
-            List<IpRange> out = new ArrayList<>();
-            for (String item : Values.list(t)) {
-                out.add(IpRange.parse(item));
-            }
-            return out;
-        });
-        String ipHeader = p.parse(RateLimitFilter.PARAM_CLIENT_IP_HEADER, ClientIpResolver.DEFAULT_HEADER, t -> {
-            if (!HttpToken.isToken(t)) {
-                throw new IllegalArgumentException("must be an HTTP header name like X-Forwarded-For or Forwarded");
-            }
-            return t;
-        });
+        List<IpRange> trusted = p.parse(RateLimitFilter.PARAM_TRUSTED_PROXIES, null, IpRange::parseAll);
+        String ipHeader = p.parse(RateLimitFilter.PARAM_CLIENT_IP_HEADER, ClientIpResolver.DEFAULT_HEADER,
+                ClientIpResolver::checkHeader);
         if (shared.onBackendFailure() == BackendFailurePolicy.LOCAL) {
             throw p.invalid(io.tollgate.Tollgate.PARAM_ON_BACKEND_FAILURE, "local is not available yet;"
                     + " use allow or deny");

@@ -26,7 +26,8 @@ import java.util.Set;
  */
 final class RulesFile {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final List<String> TOP = Arrays.asList("rules");
     private static final List<String> RULE = Arrays.asList("name", "match", "limits", "key");
     private static final List<String> MATCH = Arrays.asList("paths", "methods");
@@ -46,7 +47,11 @@ final class RulesFile {
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("must hold a JSON object like {\"rules\": [...]}");
         }
-        onlyFields(root, TOP, "the file");
+        try {
+            onlyFields(root, TOP);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the file " + e.getMessage());
+        }
         JsonNode rules = root.get("rules");
         if (rules == null || !rules.isArray() || rules.size() == 0) {
             throw new IllegalArgumentException("must have a non-empty \"rules\" array");
@@ -57,43 +62,43 @@ final class RulesFile {
         for (JsonNode rule : rules) {
             index++;
             String where = "rule " + index;
-            if (!rule.isObject()) {
-                throw new IllegalArgumentException(where + " must be a JSON object");
-            }
-            String name = text(rule, "name", where);
-            if (name == null) {
-                throw new IllegalArgumentException(where + " has no \"name\"");
-            }
-            where = where + " (\"" + name + "\")";
-            onlyFields(rule, RULE, where);
             try {
-                Policy.checkName(name);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(where + ": name " + e.getMessage());
-            }
-            if (!names.add(name)) {
-                throw new IllegalArgumentException(where + ": another rule has the same name");
-            }
-            String limitsText = text(rule, "limits", where);
-            if (limitsText == null) {
-                throw new IllegalArgumentException(where + " has no \"limits\" (like \"100/1m\")");
-            }
-            List<Limit> limits;
-            KeySpec key = defaultKey;
-            UrlPatterns paths = null;
-            Set<String> methods = null;
-            try {
-                limits = Limit.parseAll(limitsText);
-                String keyText = text(rule, "key", where);
-                if (keyText != null) {
-                    key = KeySpec.parse(keyText);
+                if (!rule.isObject()) {
+                    throw new IllegalArgumentException("must be a JSON object");
                 }
+                String name = text(rule, "name");
+                if (name == null) {
+                    throw new IllegalArgumentException("has no \"name\"");
+                }
+                where = where + " (\"" + name + "\")";
+                onlyFields(rule, RULE);
+                try {
+                    Policy.checkName(name);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("name " + e.getMessage());
+                }
+                if (!names.add(name)) {
+                    throw new IllegalArgumentException("another rule has the same name");
+                }
+                String limitsText = text(rule, "limits");
+                if (limitsText == null) {
+                    throw new IllegalArgumentException("has no \"limits\" (like \"100/1m\")");
+                }
+                List<Limit> limits = Limit.parseAll(limitsText);
+                String keyText = text(rule, "key");
+                KeySpec key = keyText == null ? defaultKey : KeySpec.parse(keyText);
+                UrlPatterns paths = null;
+                Set<String> methods = null;
                 JsonNode match = rule.get("match");
                 if (match != null && !match.isNull()) {
                     if (!match.isObject()) {
                         throw new IllegalArgumentException("\"match\" must be an object with paths and methods");
                     }
-                    onlyFields(match, MATCH, "\"match\"");
+                    try {
+                        onlyFields(match, MATCH);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("\"match\" " + e.getMessage());
+                    }
                     List<String> p = strings(match, "paths");
                     if (p != null) {
                         paths = UrlPatterns.of(p);
@@ -103,32 +108,34 @@ final class RulesFile {
                         methods = Policy.methods(m);
                     }
                 }
+                policies.add(new Policy(name, limits, key, paths, methods));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(where + ": " + e.getMessage());
+                String message = e.getMessage();
+                boolean verb = message.startsWith("has ") || message.equals("must be a JSON object");
+                throw new IllegalArgumentException(where + (verb ? " " : ": ") + message);
             }
-            policies.add(new Policy(name, limits, key, paths, methods));
         }
         return policies;
     }
 
-    private static void onlyFields(JsonNode node, List<String> allowed, String where) {
+    private static void onlyFields(JsonNode node, List<String> allowed) {
         Iterator<String> fields = node.fieldNames();
         while (fields.hasNext()) {
             String field = fields.next();
             if (!allowed.contains(field)) {
-                throw new IllegalArgumentException(where + " has an unknown field [" + field + "]; fields are "
+                throw new IllegalArgumentException("has an unknown field [" + field + "]; fields are "
                         + String.join(", ", allowed));
             }
         }
     }
 
-    private static String text(JsonNode node, String field, String where) {
+    private static String text(JsonNode node, String field) {
         JsonNode value = node.get(field);
         if (value == null || value.isNull()) {
             return null;
         }
         if (!value.isTextual()) {
-            throw new IllegalArgumentException(where + ": \"" + field + "\" must be a string");
+            throw new IllegalArgumentException("\"" + field + "\" must be a string");
         }
         return value.asText();
     }

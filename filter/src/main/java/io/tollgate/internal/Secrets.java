@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 public final class Secrets {
 
     // scheme://user:password@host or scheme://password@host
-    private static final Pattern USER_INFO = Pattern.compile("(\\w[\\w+.-]*://)([^/@\\s]*)@");
+    private static final Pattern USER_INFO = Pattern.compile("(\\w[\\w+.-]*://)([^/\\s]*)@");
 
     private Secrets() {
     }

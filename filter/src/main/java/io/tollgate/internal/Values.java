@@ -15,8 +15,12 @@ import java.util.regex.Pattern;
  */
 public final class Values {
 
+    /** Longest duration any setting takes. */
+    static final Duration MAX_DURATION = Duration.ofDays(366);
     static final String DURATION_RULE = "must be like 500ms, 10s, 1m, 2h, 1d or PT10S";
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+    /** Stands for a duration too long to represent; every setting's upper bound rejects it. */
+    static final Duration TOO_LONG = Duration.ofSeconds(Long.MAX_VALUE);
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|kb|mb|gb)?");
 
     private Values() {
@@ -31,6 +35,9 @@ public final class Values {
         if (d.isZero() || d.isNegative()) {
             throw new IllegalArgumentException("must be longer than zero");
         }
+        if (d.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("must be at most 366d");
+        }
         return d;
     }
 
@@ -38,19 +45,17 @@ public final class Values {
         String t = text.toLowerCase(Locale.ROOT);
         Matcher m = DURATION.matcher(t);
         if (m.matches()) {
-            long n;
             try {
-                n = Long.parseLong(m.group(1));
-            } catch (NumberFormatException e) {
-                return null;
+                return unit(m.group(2)).multipliedBy(Long.parseLong(m.group(1)));
+            } catch (NumberFormatException | ArithmeticException e) {
+                return TOO_LONG; // more digits than any sane setting: the caller's upper bound rejects it
             }
-            return unit(m.group(2)).multipliedBy(n);
         }
         if (t.startsWith("p") || t.startsWith("-p")) {
             try {
                 return Duration.parse(text);
             } catch (DateTimeParseException e) {
-                return null;
+                return e.getCause() instanceof ArithmeticException ? TOO_LONG : null;
             }
         }
         return null;
@@ -90,7 +95,7 @@ public final class Values {
         try {
             n = Long.parseLong(m.group(1));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("must be a size like 512B, 64KB or 1MB");
+            throw new IllegalArgumentException("is too large");
         }
         String unit = m.group(2) == null ? "b" : m.group(2);
         int shift = unit.equals("b") ? 0 : unit.equals("kb") ? 10 : unit.equals("mb") ? 20 : 30;
@@ -140,7 +145,7 @@ public final class Values {
     /** Comma-separated items, trimmed, none empty. */
     public static List<String> list(String text) {
         List<String> out = new ArrayList<>();
-        for (String part : text.split(",")) {
+        for (String part : text.split(",", -1)) {
             String p = part.trim();
             if (p.isEmpty()) {
                 throw new IllegalArgumentException("has an empty item; write items separated by single commas");

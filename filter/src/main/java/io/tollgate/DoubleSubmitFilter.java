@@ -1,0 +1,410 @@
+package io.tollgate;
+
+import io.tollgate.internal.BackendFailurePolicy;
+import io.tollgate.internal.BackendHealth;
+import io.tollgate.internal.BufferedRequest;
+import io.tollgate.internal.CapturingResponse;
+import io.tollgate.internal.ClientIpResolver;
+import io.tollgate.internal.ClientKeys;
+import io.tollgate.internal.DoubleSubmitSettings;
+import io.tollgate.internal.FilterParams;
+import io.tollgate.internal.Fingerprints;
+import io.tollgate.internal.InvalidSettingException;
+import io.tollgate.internal.ProblemResponse;
+import io.tollgate.internal.RedisSubmissionGuard;
+import io.tollgate.internal.RedissonClients;
+import io.tollgate.internal.SharedSettings;
+import io.tollgate.internal.SubmissionGuard;
+import io.tollgate.internal.SubmissionGuard.Claim;
+import io.tollgate.internal.SubmissionRecord;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Stops double submits: of N identical requests (a double-clicked "Pay", a retried "Place order") exactly
+ * one reaches the servlet, across every app instance sharing the Redis.
+ *
+ * <p>A request is identified by its {@code Idempotency-Key} header (scoped per client) or, without one, by
+ * a fingerprint of client, method, path, query and the SHA-256 of its body. While the first runs it holds
+ * a Redis lock; after it completed, a record of it stays for {@code window} ({@code keyWindow} for keyed
+ * requests). A repeat gets {@code 409 Conflict} ({@code mode=reject}) or waits for the first and gets its
+ * stored response with {@code Idempotent-Replayed: true} ({@code mode=replay}). A key reused with another
+ * request gets {@code 422}.
+ *
+ * <p>The body is read once and handed to the servlet untouched; form fields stay available through
+ * {@code getParameter}. A first request that fails (an exception or a 5xx) leaves no record, so the
+ * repeat runs. See docs/double-submit.md.
+ *
+ * <p><b>WARNING:</b> with {@code client=ip} or {@code auto} for anonymous users behind a reverse proxy,
+ * set {@link #PARAM_TRUSTED_PROXIES}, or every client shares the proxy's address.
+ */
+public final class DoubleSubmitFilter implements Filter {
+
+    /** Methods guarded, comma-separated. */
+    public static final String PARAM_METHODS = "methods";
+    /** Default of {@value #PARAM_METHODS}: {@value}. */
+    public static final String DEFAULT_METHODS = "POST,PUT,PATCH,DELETE";
+    /** A client-sent header naming the operation; guarded per client. */
+    public static final String PARAM_KEY_HEADER = "keyHeader";
+    /** Default of {@value #PARAM_KEY_HEADER}: {@value}. */
+    public static final String DEFAULT_KEY_HEADER = "Idempotency-Key";
+    /** Without a key header: {@code body} (fingerprint client, method, path, query and body) or {@code none} (not guarded). */
+    public static final String PARAM_FINGERPRINT = "fingerprint";
+    /** Default of {@value #PARAM_FINGERPRINT}: {@value}. */
+    public static final String DEFAULT_FINGERPRINT = "body";
+    /** Client identity: {@code auto} (user, else session, else IP), {@code user}, {@code session}, {@code ip}, {@code header:NAME}. */
+    public static final String PARAM_CLIENT = "client";
+    /** Default of {@value #PARAM_CLIENT}: {@value}. */
+    public static final String DEFAULT_CLIENT = "auto";
+    /** {@code reject} (a repeat gets 409) or {@code replay} (a repeat gets the first's response). */
+    public static final String PARAM_MODE = "mode";
+    /** Default of {@value #PARAM_MODE}: {@value}. */
+    public static final String DEFAULT_MODE = "reject";
+    /** How long after completion a repeat still counts as a duplicate (requests without a key header). */
+    public static final String PARAM_WINDOW = "window";
+    /** Default of {@value #PARAM_WINDOW}: {@value}. */
+    public static final String DEFAULT_WINDOW = "10s";
+    /** How long after completion a repeated key header still counts as a duplicate. */
+    public static final String PARAM_KEY_WINDOW = "keyWindow";
+    /** Default of {@value #PARAM_KEY_WINDOW}: {@value}. */
+    public static final String DEFAULT_KEY_WINDOW = "24h";
+    /** Longest a lock outlives a crashed node; must exceed the longest request guarded. */
+    public static final String PARAM_LOCK_LEASE = "lockLease";
+    /** Default of {@value #PARAM_LOCK_LEASE}: {@value}. */
+    public static final String DEFAULT_LOCK_LEASE = "60s";
+    /** {@code replay} only: how long a repeat waits for the first to finish. */
+    public static final String PARAM_WAIT_TIMEOUT = "waitTimeout";
+    /** Default of {@value #PARAM_WAIT_TIMEOUT}: {@value}. */
+    public static final String DEFAULT_WAIT_TIMEOUT = "10s";
+    /** Bodies above are not fingerprinted (guarded by key header only); they reach the servlet untouched. */
+    public static final String PARAM_MAX_BODY_BYTES = "maxBodyBytes";
+    /** Default of {@value #PARAM_MAX_BODY_BYTES}: {@value}. */
+    public static final String DEFAULT_MAX_BODY_BYTES = "1MB";
+    /** {@code replay} only: responses with a larger body are not stored; their repeats get 409. */
+    public static final String PARAM_MAX_RESPONSE_BYTES = "maxResponseBytes";
+    /** Default of {@value #PARAM_MAX_RESPONSE_BYTES}: {@value}. */
+    public static final String DEFAULT_MAX_RESPONSE_BYTES = "64KB";
+    /** Servlet URL patterns never guarded. */
+    public static final String PARAM_EXCLUDE = "exclude";
+    /** IPs and CIDRs of proxies whose {@code X-Forwarded-For} is believed (for the client's IP). */
+    public static final String PARAM_TRUSTED_PROXIES = "trustedProxies";
+    /** Header the trusted proxies write the client address into. */
+    public static final String PARAM_CLIENT_IP_HEADER = "clientIpHeader";
+    /** Default of {@value #PARAM_CLIENT_IP_HEADER}: {@value}. */
+    public static final String DEFAULT_CLIENT_IP_HEADER = ClientIpResolver.DEFAULT_HEADER;
+
+    /** Response header marking a replayed response: {@value}. */
+    public static final String REPLAYED_HEADER = "Idempotent-Replayed";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DoubleSubmitFilter.class);
+    private static final int MAX_KEY_LENGTH = 255;
+    /** Lock owner ids: negative, so they never meet a real thread id of code sharing the client. */
+    private static final AtomicLong OWNERS = new AtomicLong();
+
+    private DoubleSubmitSettings settings;
+    private RedissonClients.Lease lease;
+    private SubmissionGuard guard;
+    private ClientIpResolver clientIps;
+    private BackendHealth health;
+    private String logPrefix;
+    private final AtomicBoolean leaseWarned = new AtomicBoolean();
+
+    @Override
+    public void init(FilterConfig config) throws ServletException {
+        logPrefix = "Tollgate DoubleSubmitFilter [" + config.getFilterName() + "]";
+        FilterParams params;
+        try {
+            params = FilterParams.read(config, "DoubleSubmitFilter", DoubleSubmitSettings.NAMES, SharedSettings.NAMES);
+            settings = DoubleSubmitSettings.parse(params);
+        } catch (InvalidSettingException e) {
+            throw new ServletException(e.getMessage());
+        }
+        try {
+            lease = RedissonClients.acquire(config.getServletContext(), settings.shared());
+        } catch (IllegalArgumentException e) {
+            throw new ServletException(params.invalid(Tollgate.PARAM_REDISSON_CONFIG, e.getMessage()).getMessage(), e);
+        }
+        guard = new RedisSubmissionGuard(lease.client());
+        clientIps = settings.clientIpResolver();
+        health = new BackendHealth(logPrefix);
+        LOG.info("{} started: {}", logPrefix, settings);
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+            throws IOException, ServletException {
+        if (!(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse)) {
+            chain.doFilter(req, res);
+            return;
+        }
+        HttpServletRequest request = (HttpServletRequest) req;
+        HttpServletResponse response = (HttpServletResponse) res;
+        if (settings.skips(request)) {
+            chain.doFilter(request, response);
+            return;
+        }
+        String key = request.getHeader(settings.keyHeader());
+        if (key != null) {
+            key = idempotencyKey(key);
+            if (key == null) {
+                problem(response, 400, ProblemResponse.title(400), settings.keyHeader() + " must be 1 to "
+                        + MAX_KEY_LENGTH + " visible ASCII characters, optionally in double quotes.");
+                return;
+            }
+        } else if (!settings.fingerprintBody()) {
+            chain.doFilter(request, response);
+            return;
+        }
+        HttpServletRequest toServlet = request;
+        byte[] bodyDigest = null;
+        String contentType = request.getContentType() == null ? ""
+                : request.getContentType().toLowerCase(Locale.ROOT);
+        long length = request.getContentLengthLong();
+        if (length > settings.maxBodyBytes() || contentType.startsWith("multipart/")) {
+            // not read: too large to hold, or parts the container must parse itself
+        } else if (contentType.startsWith("application/x-www-form-urlencoded")) {
+            Map<String, String[]> form = request.getParameterMap(); // the container parses; the servlet gets the same
+            bodyDigest = Fingerprints.form(form);
+        } else {
+            BufferedRequest buffered = BufferedRequest.read(request, settings.maxBodyBytes());
+            toServlet = buffered;
+            if (buffered.complete()) {
+                bodyDigest = Fingerprints.body(buffered.body());
+            }
+        }
+        if (key == null && bodyDigest == null) {
+            chain.doFilter(toServlet, response); // nothing to recognise a repeat by
+            return;
+        }
+        byte[] fingerprint = Fingerprints.request(request, bodyDigest);
+        String client = settings.client().resolve(request, clientIps);
+        String id = settings.shared().keyPrefix() + "ds:{" + ClientKeys.hash(key != null
+                ? "key|" + client.length() + ":" + client + "|" + key
+                : "body|" + client.length() + ":" + client + "|" + Fingerprints.hex(fingerprint)) + "}";
+        Duration keep = key != null ? settings.keyWindow() : settings.window();
+        long owner = -OWNERS.incrementAndGet();
+
+        Claim claim = bounded(guard.claim(id, owner, settings.lockLease()), settings.shared().backendTimeout(),
+                id, owner);
+        if (claim != null && claim.outcome() == SubmissionGuard.Outcome.IN_FLIGHT
+                && settings.mode() == DoubleSubmitSettings.Mode.REPLAY) {
+            claim = bounded(guard.await(id, owner, settings.lockLease(), settings.waitTimeout()),
+                    settings.waitTimeout().plus(settings.shared().backendTimeout()), id, owner);
+        }
+        if (claim == null) {
+            if (settings.shared().onBackendFailure() == BackendFailurePolicy.DENY) {
+                long seconds = ProblemResponse.retryAfterSeconds(settings.shared().backendTimeout().toMillis());
+                response.setHeader("Retry-After", Long.toString(seconds));
+                problem(response, 503, ProblemResponse.title(503), "The double-submit guard cannot reach its store,"
+                        + " and is configured to deny requests until it can.");
+                return;
+            }
+            chain.doFilter(toServlet, response);
+            return;
+        }
+        switch (claim.outcome()) {
+            case IN_FLIGHT:
+                response.setHeader("Retry-After", "1");
+                problem(response, 409, "Duplicate submission", settings.mode() == DoubleSubmitSettings.Mode.REPLAY
+                        ? "An identical request is still being processed; it did not finish within the wait."
+                        : "An identical request is still being processed.");
+                return;
+            case DONE:
+                repeat(response, claim.record(), key != null, fingerprint);
+                return;
+            default:
+                run(toServlet, response, chain, id, owner, keep, fingerprint);
+        }
+    }
+
+    /** A repeat of a completed submission: 422 for a reused key, the stored response, or 409. */
+    private void repeat(HttpServletResponse response, byte[] data, boolean keyed, byte[] fingerprint)
+            throws IOException {
+        SubmissionRecord record;
+        try {
+            record = SubmissionRecord.decode(data);
+        } catch (IllegalArgumentException e) {
+            record = SubmissionRecord.marker(fingerprint); // written by another version: still a duplicate
+        }
+        if (keyed && !record.sameRequest(fingerprint)) {
+            problem(response, 422, "Idempotency key reused", "This " + settings.keyHeader()
+                    + " was already used for a different request.");
+            return;
+        }
+        if (settings.mode() == DoubleSubmitSettings.Mode.REPLAY && record.hasResponse()) {
+            response.setStatus(record.status());
+            for (String[] h : record.headers()) {
+                if (h[0].equalsIgnoreCase("Content-Type")) {
+                    response.setContentType(h[1]);
+                } else {
+                    response.addHeader(h[0], h[1]);
+                }
+            }
+            response.setHeader(REPLAYED_HEADER, "true");
+            response.setContentLength(record.body().length);
+            response.getOutputStream().write(record.body());
+            return;
+        }
+        problem(response, 409, "Duplicate submission", record.hasResponse() || settings.mode()
+                == DoubleSubmitSettings.Mode.REJECT ? "An identical request was already processed."
+                : "An identical request was already processed; its response was too large to keep for replay.");
+    }
+
+    private void run(HttpServletRequest request, HttpServletResponse response, FilterChain chain, String id,
+            long owner, Duration keep, byte[] fingerprint) throws IOException, ServletException {
+        CapturingResponse capture = settings.mode() == DoubleSubmitSettings.Mode.REPLAY
+                ? new CapturingResponse(response, settings.maxResponseBytes()) : null;
+        HttpServletResponse out = capture != null ? capture : response;
+        boolean returned = false;
+        try {
+            chain.doFilter(request, out);
+            returned = true;
+        } finally {
+            if (returned && request.isAsyncStarted()) {
+                AtomicBoolean failed = new AtomicBoolean();
+                request.getAsyncContext().addListener(new AsyncListener() {
+                    @Override
+                    public void onComplete(AsyncEvent event) {
+                        finish(id, owner, keep, fingerprint, !failed.get(), out, capture);
+                    }
+
+                    @Override
+                    public void onTimeout(AsyncEvent event) {
+                        failed.set(true);
+                    }
+
+                    @Override
+                    public void onError(AsyncEvent event) {
+                        failed.set(true);
+                    }
+
+                    @Override
+                    public void onStartAsync(AsyncEvent event) {
+                        event.getAsyncContext().addListener(this);
+                    }
+                });
+            } else {
+                finish(id, owner, keep, fingerprint, returned, out, capture);
+            }
+        }
+    }
+
+    /**
+     * The first request is done: a success (no exception, status below 500) leaves a record for the window,
+     * a failure only releases the lock so that a repeat may run. Neither holds up the response.
+     */
+    private void finish(String id, long owner, Duration keep, byte[] fingerprint, boolean returned,
+            HttpServletResponse out, CapturingResponse capture) {
+        CompletionStage<Void> done;
+        if (!returned || out.getStatus() >= 500) {
+            done = guard.abandon(id, owner);
+        } else {
+            SubmissionRecord record;
+            if (capture == null || capture.overflow()) {
+                record = SubmissionRecord.marker(fingerprint);
+            } else {
+                List<String[]> headers = capture.replayableHeaders();
+                if (out.getContentType() != null && headers.stream().noneMatch(h -> h[0].equalsIgnoreCase("Content-Type"))) {
+                    headers.add(new String[] {"Content-Type", out.getContentType()});
+                }
+                record = SubmissionRecord.response(fingerprint, out.getStatus(), headers, capture.body());
+            }
+            done = guard.complete(id, owner, record.encode(), keep);
+        }
+        done.whenComplete((v, e) -> {
+            if (e == null) {
+                return;
+            }
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                    ? e.getCause() : e;
+            if (cause instanceof IllegalMonitorStateException) {
+                if (leaseWarned.compareAndSet(false, true)) {
+                    LOG.warn("{} a request outlived its lock (lockLease {}): raise lockLease above the longest"
+                            + " request this filter guards, or a repeat may run while the first still does",
+                            logPrefix, settings.lockLease());
+                }
+            } else {
+                health.failed(cause, "unguarded");
+            }
+        });
+    }
+
+    /** Waits for a guard answer up to {@code timeout}; null when Redis failed or was late. */
+    private Claim bounded(CompletionStage<Claim> stage, Duration timeout, String id, long owner) {
+        try {
+            Claim claim = stage.toCompletableFuture().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            health.succeeded();
+            return claim;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failed(e, stage, id, owner);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            failed(e, stage, id, owner);
+        }
+        return null;
+    }
+
+    private void failed(Exception e, CompletionStage<Claim> stage, String id, long owner) {
+        health.failed(e, settings.shared().onBackendFailure() == BackendFailurePolicy.DENY ? "denied" : "unguarded");
+        // a lock granted after we stopped waiting is given straight back
+        stage.thenAccept(late -> {
+            if (late.outcome() == SubmissionGuard.Outcome.RUN) {
+                guard.abandon(id, owner);
+            }
+        });
+    }
+
+    /** The key without optional quotes, or null when it is not 1 to 255 visible ASCII characters. */
+    static String idempotencyKey(String raw) {
+        String k = raw.trim();
+        if (k.length() >= 2 && k.startsWith("\"") && k.endsWith("\"")) {
+            k = k.substring(1, k.length() - 1);
+        }
+        if (k.isEmpty() || k.length() > MAX_KEY_LENGTH) {
+            return null;
+        }
+        for (int i = 0; i < k.length(); i++) {
+            char c = k.charAt(i);
+            if (c < 0x21 || c > 0x7E) {
+                return null;
+            }
+        }
+        return k;
+    }
+
+    private static void problem(HttpServletResponse response, int status, String title, String detail)
+            throws IOException {
+        ProblemResponse.write(response, status, ProblemResponse.body(status, title, detail));
+    }
+
+    @Override
+    public void destroy() {
+        if (lease != null) {
+            lease.close();
+            lease = null;
+        }
+        LOG.info("{} stopped", logPrefix);
+    }
+}

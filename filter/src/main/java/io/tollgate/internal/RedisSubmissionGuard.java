@@ -1,0 +1,73 @@
+package io.tollgate.internal;
+
+import org.redisson.api.RBucket;
+import org.redisson.api.RLock;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.ByteArrayCodec;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The shared guard: a Redisson {@link RLock} per submission while it runs, owned by a per-request id with
+ * an explicit lease (no watchdog), and a completion record beside it that outlives the lock by the window.
+ *
+ * <p>Keys, in one hash slot: {@code <id>:lock} (a Redisson lock hash) and {@code <id>:done}. A guarded
+ * request costs four round trips when it runs (lock, read the record, write the record, unlock): the
+ * record must be read after the lock is held and written before it is released, or a repeat could slip
+ * between a completed first request and its record.
+ */
+public final class RedisSubmissionGuard implements SubmissionGuard {
+
+    private final RedissonClient client;
+
+    public RedisSubmissionGuard(RedissonClient client) {
+        this.client = client;
+    }
+
+    private RLock lock(String id) {
+        return client.getLock(id + ":lock");
+    }
+
+    private RBucket<byte[]> record(String id) {
+        return client.getBucket(id + ":done", ByteArrayCodec.INSTANCE);
+    }
+
+    @Override
+    public CompletionStage<Claim> claim(String id, long owner, Duration lease) {
+        return lock(id).tryLockAsync(0, lease.toMillis(), TimeUnit.MILLISECONDS, owner)
+                .thenCompose(locked -> locked ? afterLocked(id, owner)
+                        : CompletableFuture.completedFuture(new Claim(Outcome.IN_FLIGHT, null)));
+    }
+
+    @Override
+    public CompletionStage<Claim> await(String id, long owner, Duration lease, Duration wait) {
+        return lock(id).tryLockAsync(wait.toMillis(), lease.toMillis(), TimeUnit.MILLISECONDS, owner)
+                .thenCompose(locked -> locked ? afterLocked(id, owner)
+                        : CompletableFuture.completedFuture(new Claim(Outcome.IN_FLIGHT, null)));
+    }
+
+    /** Holding the lock: a record means the submission already completed, so the lock goes straight back. */
+    private CompletionStage<Claim> afterLocked(String id, long owner) {
+        return record(id).getAsync().thenApply(existing -> {
+            if (existing == null) {
+                return new Claim(Outcome.RUN, null);
+            }
+            lock(id).unlockAsync(owner);
+            return new Claim(Outcome.DONE, existing);
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> complete(String id, long owner, byte[] record, Duration keep) {
+        return record(id).setAsync(record, keep.toMillis(), TimeUnit.MILLISECONDS)
+                .thenCompose(v -> lock(id).unlockAsync(owner));
+    }
+
+    @Override
+    public CompletionStage<Void> abandon(String id, long owner) {
+        return lock(id).unlockAsync(owner);
+    }
+}
