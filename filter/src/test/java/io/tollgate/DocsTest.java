@@ -1,5 +1,6 @@
 package io.tollgate;
 
+import io.tollgate.internal.DoubleSubmitSettings;
 import io.tollgate.internal.RateLimitSettings;
 import io.tollgate.internal.SharedSettings;
 import org.junit.jupiter.api.Test;
@@ -79,13 +80,23 @@ class DocsTest {
     }
 
     @Test
+    void doubleSubmitFilterParamsAreDocumentedWithTheirDefaults() throws Exception {
+        assertDocumented("configuration.md", "DoubleSubmitFilter", DoubleSubmitSettings.NAMES,
+                defaults(DoubleSubmitFilter.class));
+        assertDocumented("double-submit.md", "Settings", DoubleSubmitSettings.NAMES,
+                defaults(DoubleSubmitFilter.class));
+    }
+
+    @Test
     void everyPublicParamConstantIsATakenName() throws Exception {
-        for (Class<?> type : new Class<?>[] {Tollgate.class, RateLimitFilter.class}) {
-            for (Field f : type.getFields()) {
+        Map<Class<?>, List<String>> taken = Map.of(Tollgate.class, SharedSettings.NAMES,
+                RateLimitFilter.class, RateLimitSettings.NAMES, DoubleSubmitFilter.class, DoubleSubmitSettings.NAMES);
+        for (Map.Entry<Class<?>, List<String>> e : taken.entrySet()) {
+            for (Field f : e.getKey().getFields()) {
                 if (f.getName().startsWith("PARAM_")) {
                     String name = (String) f.get(null);
-                    assertTrue(SharedSettings.NAMES.contains(name) || RateLimitSettings.NAMES.contains(name),
-                            type.getSimpleName() + "." + f.getName() + " = " + name + " is not a setting the code reads");
+                    assertTrue(e.getValue().contains(name), e.getKey().getSimpleName() + "." + f.getName() + " = "
+                            + name + " is not a setting the code reads");
                 }
             }
         }
