@@ -255,7 +255,13 @@ public final class DoubleSubmitFilter implements Filter {
         }
         if (settings.mode() == DoubleSubmitSettings.Mode.REPLAY && record.hasResponse()) {
             response.setStatus(record.status());
+            // headers an earlier filter already set for this request (CORS, say) stay as they are
+            java.util.Set<String> present = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+            present.addAll(response.getHeaderNames());
             for (String[] h : record.headers()) {
+                if (present.contains(h[0])) {
+                    continue;
+                }
                 if (h[0].equalsIgnoreCase("Content-Type")) {
                     response.setContentType(h[1]);
                 } else {

@@ -132,6 +132,23 @@ class DoubleSubmitFilterTest {
 
     @ParameterizedTest
     @EnumSource(TestApp.Kind.class)
+    void aReplayKeepsTheHeadersEarlierFiltersSetForTheRepeat(TestApp.Kind kind, RedisServer redis) throws Exception {
+        TestApp.Builder b = kind.builder().filter(FilterSpec.of("cors", io.tollgate.testing.OriginEchoFilter.class))
+                .filter(guard(redis, RedisExtension.uniquePrefix(), "mode", "replay"))
+                .servlet("/*", new SubmitServlet());
+        try (TestApp app = b.start()) {
+            byte[] body = SubmitServlet.utf8("{\"pay\":3}");
+            HttpResponse<String> first = send(post(app.uri("/pay"), body, "Origin", "http://a.example"));
+            assertEquals(List.of("http://a.example"), first.headers().allValues("Access-Control-Allow-Origin"));
+            HttpResponse<String> repeat = send(post(app.uri("/pay"), body, "Origin", "http://b.example"));
+            assertEquals("true", repeat.headers().firstValue("Idempotent-Replayed").orElse(null));
+            assertEquals(first.body(), repeat.body());
+            assertEquals(List.of("http://b.example"), repeat.headers().allValues("Access-Control-Allow-Origin"));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
     void aRepeatAfterTheWindowRunsAgain(TestApp.Kind kind, RedisServer redis) throws Exception {
         SubmitServlet servlet = new SubmitServlet();
         try (TestApp app = app(kind, redis, servlet, "window", "1s")) {
