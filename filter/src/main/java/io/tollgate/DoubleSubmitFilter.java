@@ -6,10 +6,12 @@ import io.tollgate.internal.BufferedRequest;
 import io.tollgate.internal.CapturingResponse;
 import io.tollgate.internal.ClientIpResolver;
 import io.tollgate.internal.ClientKeys;
+import io.tollgate.internal.DoubleSubmitMetrics;
 import io.tollgate.internal.DoubleSubmitSettings;
 import io.tollgate.internal.FilterParams;
 import io.tollgate.internal.Fingerprints;
 import io.tollgate.internal.InvalidSettingException;
+import io.tollgate.internal.Jmx;
 import io.tollgate.internal.ProblemResponse;
 import io.tollgate.internal.RedisSubmissionGuard;
 import io.tollgate.internal.RedissonClients;
@@ -30,6 +32,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.management.ObjectName;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -128,6 +131,8 @@ public final class DoubleSubmitFilter implements Filter {
     private SubmissionGuard guard;
     private ClientIpResolver clientIps;
     private BackendHealth health;
+    private DoubleSubmitMetrics metrics;
+    private ObjectName mbean;
     private String logPrefix;
     private final AtomicBoolean leaseWarned = new AtomicBoolean();
 
@@ -149,6 +154,8 @@ public final class DoubleSubmitFilter implements Filter {
         guard = new RedisSubmissionGuard(lease.client());
         clientIps = settings.clientIpResolver();
         health = new BackendHealth(logPrefix);
+        metrics = new DoubleSubmitMetrics(health, settings.toString());
+        mbean = Jmx.register(metrics, "DoubleSubmitFilter", config.getServletContext(), config.getFilterName());
         LOG.info("{} started: {}", logPrefix, settings);
     }
 
@@ -195,6 +202,7 @@ public final class DoubleSubmitFilter implements Filter {
             }
         }
         if (key == null && bodyDigest == null) {
+            metrics.count(DoubleSubmitMetrics.Outcome.UNGUARDED);
             chain.doFilter(toServlet, response); // nothing to recognise a repeat by
             return;
         }
@@ -206,14 +214,15 @@ public final class DoubleSubmitFilter implements Filter {
         Duration keep = key != null ? settings.keyWindow() : settings.window();
         long owner = -OWNERS.incrementAndGet();
 
-        Claim claim = bounded(guard.claim(id, owner, settings.lockLease()), settings.shared().backendTimeout(),
-                id, owner);
+        Claim claim = !health.shouldAsk() ? null
+                : bounded(guard.claim(id, owner, settings.lockLease()), settings.shared().backendTimeout(), id, owner);
         if (claim != null && claim.outcome() == SubmissionGuard.Outcome.IN_FLIGHT
                 && settings.mode() == DoubleSubmitSettings.Mode.REPLAY) {
             claim = bounded(guard.await(id, owner, settings.lockLease(), settings.waitTimeout()),
                     settings.waitTimeout().plus(settings.shared().backendTimeout()), id, owner);
         }
         if (claim == null) {
+            health.fellBack();
             if (settings.shared().onBackendFailure() == BackendFailurePolicy.DENY) {
                 long seconds = ProblemResponse.retryAfterSeconds(settings.shared().backendTimeout().toMillis());
                 response.setHeader("Retry-After", Long.toString(seconds));
@@ -226,6 +235,7 @@ public final class DoubleSubmitFilter implements Filter {
         }
         switch (claim.outcome()) {
             case IN_FLIGHT:
+                metrics.count(DoubleSubmitMetrics.Outcome.DUPLICATE);
                 response.setHeader("Retry-After", "1");
                 problem(response, 409, "Duplicate submission", settings.mode() == DoubleSubmitSettings.Mode.REPLAY
                         ? "An identical request is still being processed; it did not finish within the wait."
@@ -235,6 +245,7 @@ public final class DoubleSubmitFilter implements Filter {
                 repeat(response, claim.record(), key != null, fingerprint);
                 return;
             default:
+                metrics.count(DoubleSubmitMetrics.Outcome.FIRST);
                 run(toServlet, response, chain, id, owner, keep, fingerprint);
         }
     }
@@ -249,11 +260,13 @@ public final class DoubleSubmitFilter implements Filter {
             record = SubmissionRecord.marker(fingerprint); // written by another version: still a duplicate
         }
         if (keyed && !record.sameRequest(fingerprint)) {
+            metrics.count(DoubleSubmitMetrics.Outcome.KEY_REUSED);
             problem(response, 422, "Idempotency key reused", "This " + settings.keyHeader()
                     + " was already used for a different request.");
             return;
         }
         if (settings.mode() == DoubleSubmitSettings.Mode.REPLAY && record.hasResponse()) {
+            metrics.count(DoubleSubmitMetrics.Outcome.REPLAYED);
             response.setStatus(record.status());
             // headers an earlier filter already set for this request (CORS, say) stay as they are
             java.util.Set<String> present = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
@@ -273,6 +286,7 @@ public final class DoubleSubmitFilter implements Filter {
             response.getOutputStream().write(record.body());
             return;
         }
+        metrics.count(DoubleSubmitMetrics.Outcome.DUPLICATE);
         problem(response, 409, "Duplicate submission", record.hasResponse() || settings.mode()
                 == DoubleSubmitSettings.Mode.REJECT ? "An identical request was already processed."
                 : "An identical request was already processed; its response was too large to keep for replay.");
@@ -407,6 +421,8 @@ public final class DoubleSubmitFilter implements Filter {
 
     @Override
     public void destroy() {
+        Jmx.unregister(mbean);
+        mbean = null;
         if (lease != null) {
             lease.close();
             lease = null;

@@ -6,8 +6,11 @@ import io.tollgate.internal.ClientIpResolver;
 import io.tollgate.internal.ClientKeys;
 import io.tollgate.internal.FilterParams;
 import io.tollgate.internal.InvalidSettingException;
+import io.tollgate.internal.Jmx;
+import io.tollgate.internal.LocalRateLimiter;
 import io.tollgate.internal.Policy;
 import io.tollgate.internal.RateDecision;
+import io.tollgate.internal.RateLimitMetrics;
 import io.tollgate.internal.RateLimitResponses;
 import io.tollgate.internal.RateLimitSettings;
 import io.tollgate.internal.RateLimiter;
@@ -25,6 +28,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.management.ObjectName;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,9 +99,12 @@ public final class RateLimitFilter implements Filter {
     private RateLimitSettings settings;
     private RedissonClients.Lease lease;
     private RateLimiter limiter;
+    private RateLimiter localLimiter;
     private ClientIpResolver clientIps;
     private BackendHealth health;
     private RateLimitResponses responses;
+    private RateLimitMetrics metrics;
+    private ObjectName mbean;
     private String logPrefix;
 
     @Override
@@ -116,9 +123,12 @@ public final class RateLimitFilter implements Filter {
             throw new ServletException(params.invalid(Tollgate.PARAM_REDISSON_CONFIG, e.getMessage()).getMessage(), e);
         }
         limiter = new RedisRateLimiter(lease.client());
+        localLimiter = settings.shared().onBackendFailure() == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
         clientIps = settings.clientIpResolver();
         health = new BackendHealth(logPrefix);
         responses = new RateLimitResponses(settings, logPrefix);
+        metrics = new RateLimitMetrics(health, settings.toString());
+        mbean = Jmx.register(metrics, "RateLimitFilter", config.getServletContext(), config.getFilterName());
         LOG.info("{} started: {}", logPrefix, settings);
     }
 
@@ -141,14 +151,20 @@ public final class RateLimitFilter implements Filter {
             return;
         }
         String clientIp = clientIps.resolve(request);
-        RateDecision[] decisions = decide(request, policies, clientIp);
+        RateDecision[] decisions = health.shouldAsk() ? decide(limiter, request, policies, clientIp) : null;
         if (decisions == null) {
-            if (settings.shared().onBackendFailure() == BackendFailurePolicy.DENY) {
-                responses.backendUnavailable(response, policies.get(0));
-                return;
+            health.fellBack();
+            switch (settings.shared().onBackendFailure()) {
+                case DENY:
+                    responses.backendUnavailable(response, policies.get(0));
+                    return;
+                case LOCAL:
+                    decisions = decide(localLimiter, request, policies, clientIp);
+                    break;
+                default:
+                    chain.doFilter(request, response);
+                    return;
             }
-            chain.doFilter(request, response);
-            return;
         }
         int rejectedBy = -1;
         for (int i = 0; i < decisions.length; i++) {
@@ -161,11 +177,14 @@ public final class RateLimitFilter implements Filter {
         }
         responses.headers(response, policies, decisions);
         if (rejectedBy >= 0) {
+            metrics.rejected(policies.get(rejectedBy).name(), settings.enforce());
             if (settings.enforce()) {
                 responses.reject(response, policies.get(rejectedBy), decisions, clientIp);
                 return;
             }
             responses.dryRun(policies.get(rejectedBy), decisions, clientIp);
+        } else {
+            metrics.admitted();
         }
         chain.doFilter(request, response);
     }
@@ -184,21 +203,27 @@ public final class RateLimitFilter implements Filter {
         return out;
     }
 
-    /** Asks Redis for every policy at once; null when Redis failed or did not answer within backendTimeout. */
-    private RateDecision[] decide(HttpServletRequest request, List<Policy> policies, String clientIp) {
+    /**
+     * Asks the limiter for every policy at once; null when it failed or did not answer within
+     * backendTimeout (only Redis can: the local limiter answers at once).
+     */
+    private RateDecision[] decide(RateLimiter from, HttpServletRequest request, List<Policy> policies,
+            String clientIp) {
         long deadline = System.nanoTime() + settings.shared().backendTimeout().toNanos();
         List<CompletableFuture<RateDecision>> futures = new ArrayList<>(policies.size());
         try {
             for (Policy policy : policies) {
                 String key = policy.redisKey(settings.shared().keyPrefix(),
                         ClientKeys.hash(policy.key().resolve(request, clientIp)));
-                futures.add(limiter.tryAcquire(key, policy.limits()).toCompletableFuture());
+                futures.add(from.tryAcquire(key, policy.limits()).toCompletableFuture());
             }
             RateDecision[] decisions = new RateDecision[policies.size()];
             for (int i = 0; i < decisions.length; i++) {
                 decisions[i] = futures.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
-            health.succeeded();
+            if (from == limiter) {
+                health.succeeded();
+            }
             return decisions;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -210,13 +235,12 @@ public final class RateLimitFilter implements Filter {
     }
 
     private void backendFailed(Exception e, List<CompletableFuture<RateDecision>> futures) {
-        boolean deny = settings.shared().onBackendFailure() == BackendFailurePolicy.DENY;
-        health.failed(e, deny ? "denied" : "allowed");
-        if (deny) {
-            for (CompletableFuture<RateDecision> f : futures) {
-                // a permit granted by an answer that came too late is given back: the request was denied
-                f.thenAccept(limiter::release);
-            }
+        BackendFailurePolicy policy = settings.shared().onBackendFailure();
+        health.failed(e, policy == BackendFailurePolicy.DENY ? "denied" : policy == BackendFailurePolicy.LOCAL
+                ? "limited by each instance on its own" : "allowed unchecked");
+        for (CompletableFuture<RateDecision> f : futures) {
+            // a permit granted by an answer that came too late is given back: the fallback decided instead
+            f.thenAccept(limiter::release);
         }
     }
 
@@ -237,6 +261,8 @@ public final class RateLimitFilter implements Filter {
 
     @Override
     public void destroy() {
+        Jmx.unregister(mbean);
+        mbean = null;
         if (lease != null) {
             lease.close();
             lease = null;

@@ -114,10 +114,6 @@ public final class RateLimitSettings {
         List<IpRange> trusted = p.parse(RateLimitFilter.PARAM_TRUSTED_PROXIES, null, IpRange::parseAll);
         String ipHeader = p.parse(RateLimitFilter.PARAM_CLIENT_IP_HEADER, ClientIpResolver.DEFAULT_HEADER,
                 ClientIpResolver::checkHeader);
-        if (shared.onBackendFailure() == BackendFailurePolicy.LOCAL) {
-            throw p.invalid(io.tollgate.Tollgate.PARAM_ON_BACKEND_FAILURE, "local is not available yet;"
-                    + " use allow or deny");
-        }
         return new RateLimitSettings(shared, policies, exclude, methods, enforce, status, rejectWith, headers,
                 trusted == null ? Collections.emptyList() : trusted, ipHeader, rules);
     }

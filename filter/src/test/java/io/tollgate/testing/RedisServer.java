@@ -29,13 +29,19 @@ public final class RedisServer implements AutoCloseable {
     private final int port;
     private final Path dir;
     private final List<String> extraArgs;
+    private final Path configFile;
     private Process process;
 
     private RedisServer(String host, int port, Path dir, List<String> extraArgs) {
+        this(host, port, dir, extraArgs, null);
+    }
+
+    private RedisServer(String host, int port, Path dir, List<String> extraArgs, Path configFile) {
         this.host = host;
         this.port = port;
         this.dir = dir;
         this.extraArgs = extraArgs;
+        this.configFile = configFile;
     }
 
     /** The Redis for most tests: {@code REDIS_URL} if set, else a new local process. */
@@ -50,10 +56,43 @@ public final class RedisServer implements AutoCloseable {
 
     /** A new local redis-server process that this test owns (to stop, pause or kill). */
     public static RedisServer startNew(String... extraArgs) throws IOException {
+        return startNew(RedisServer::freePort, null, extraArgs);
+    }
+
+    /**
+     * A new local Redis Cluster node ({@code --cluster-enabled yes} plus {@code extraArgs}), in its own
+     * directory so that its {@code nodes.conf} is its own. Redis 6.2 puts the cluster bus on port + 10000,
+     * so the port is chosen with that one free too.
+     */
+    public static RedisServer startClusterNode(String... extraArgs) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"));
+        args.addAll(List.of(extraArgs));
+        return startNew(RedisServer::freePortWithBus, null, args.toArray(new String[0]));
+    }
+
+    /**
+     * A new local redis-server started from a config file holding {@code configText}, written into the
+     * server's own directory (a sentinel needs a file it can rewrite), followed by {@code extraArgs}.
+     */
+    public static RedisServer startWithConfigFile(String configText, String... extraArgs) throws IOException {
+        return startNew(RedisServer::freePort, configText, extraArgs);
+    }
+
+    private interface PortChooser {
+        int choose() throws IOException;
+    }
+
+    private static RedisServer startNew(PortChooser ports, String configText, String... extraArgs)
+            throws IOException {
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
-            RedisServer server = new RedisServer("127.0.0.1", freePort(),
-                    Files.createTempDirectory(Files.createDirectories(WORK), "redis-"), List.of(extraArgs));
+            Path dir = Files.createTempDirectory(Files.createDirectories(WORK), "redis-");
+            Path configFile = null;
+            if (configText != null) {
+                configFile = dir.resolve("redis.conf").toAbsolutePath();
+                Files.writeString(configFile, configText);
+            }
+            RedisServer server = new RedisServer("127.0.0.1", ports.choose(), dir, List.of(extraArgs), configFile);
             try {
                 server.start();
                 return server;
@@ -71,12 +110,31 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** A free port below 55536 whose port + 10000 (the cluster bus) is free as well. */
+    static int freePortWithBus() throws IOException {
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = 20000 + random.nextInt(12000); // below the usual ephemeral range, so bus ports stay clear of it
+            try (ServerSocket a = new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
+                 ServerSocket b = new ServerSocket(port + 10000, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException e) {
+                // taken; try another
+            }
+        }
+        throw new IOException("no free port pair (port, port + 10000) on loopback");
+    }
+
     /** Starts (or restarts, on the same port) the process; returns when it answers PING. */
     public synchronized void start() throws IOException {
         if (dir == null) {
             throw new IllegalStateException("REDIS_URL names an external Redis; tests cannot start it");
         }
-        List<String> cmd = new ArrayList<>(List.of(binary().toString(), "--port", Integer.toString(port),
+        List<String> cmd = new ArrayList<>(List.of(binary().toString()));
+        if (configFile != null) {
+            cmd.add(configFile.toString()); // redis-server reads a config file only as its first argument
+        }
+        cmd.addAll(List.of("--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
         cmd.addAll(extraArgs);
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -166,6 +224,11 @@ public final class RedisServer implements AutoCloseable {
     /** {@code redis://127.0.0.1:PORT}. */
     public String url() {
         return "redis://" + host + ":" + port;
+    }
+
+    /** The process id while running, else -1. */
+    public synchronized long pid() {
+        return process != null && process.isAlive() ? process.pid() : -1;
     }
 
     /** A new connection for inspecting what is stored; close it. */

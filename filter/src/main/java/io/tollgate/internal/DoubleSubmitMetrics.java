@@ -1,0 +1,77 @@
+package io.tollgate.internal;
+
+import io.tollgate.DoubleSubmitFilterMXBean;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** The counters behind {@link DoubleSubmitFilterMXBean}. */
+public final class DoubleSubmitMetrics implements DoubleSubmitFilterMXBean {
+
+    /** What the filter answered. */
+    public enum Outcome { FIRST, DUPLICATE, REPLAYED, KEY_REUSED, UNGUARDED }
+
+    private final LongAdder[] counts = new LongAdder[Outcome.values().length];
+    private final BackendHealth health;
+    private final String settings;
+
+    public DoubleSubmitMetrics(BackendHealth health, String settings) {
+        this.health = health;
+        this.settings = settings;
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = new LongAdder();
+        }
+    }
+
+    public void count(Outcome outcome) {
+        counts[outcome.ordinal()].increment();
+    }
+
+    private long sum(Outcome outcome) {
+        return counts[outcome.ordinal()].sum();
+    }
+
+    @Override
+    public long getFirstSubmits() {
+        return sum(Outcome.FIRST);
+    }
+
+    @Override
+    public long getDuplicates() {
+        return sum(Outcome.DUPLICATE);
+    }
+
+    @Override
+    public long getReplayed() {
+        return sum(Outcome.REPLAYED);
+    }
+
+    @Override
+    public long getKeyReuses() {
+        return sum(Outcome.KEY_REUSED);
+    }
+
+    @Override
+    public long getUnguarded() {
+        return sum(Outcome.UNGUARDED);
+    }
+
+    @Override
+    public long getBackendFailures() {
+        return health.failures();
+    }
+
+    @Override
+    public long getFallbackDecisions() {
+        return health.fallbacks();
+    }
+
+    @Override
+    public String getBackendState() {
+        return health.state();
+    }
+
+    @Override
+    public String getSettings() {
+        return settings;
+    }
+}
