@@ -2,10 +2,12 @@ package io.tollgate.internal;
 
 import org.redisson.api.RBucket;
 import org.redisson.api.RLock;
+import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.ByteArrayCodec;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +23,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RedisSubmissionGuard implements SubmissionGuard {
 
+    private static final String GET = "return redis.call('get', KEYS[1])";
+
     private final RedissonClient client;
 
     public RedisSubmissionGuard(RedissonClient client) {
@@ -33,6 +37,16 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
 
     private RBucket<byte[]> record(String id) {
         return client.getBucket(id + ":done", ByteArrayCodec.INSTANCE);
+    }
+
+    /**
+     * Reads the record from the master, whatever the client's {@code readMode}: a replica may not have the
+     * record the first request wrote a moment ago, and a repeat would run.
+     */
+    private CompletionStage<byte[]> readRecord(String id) {
+        String key = id + ":done";
+        return client.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, GET,
+                RScript.ReturnType.VALUE, Collections.singletonList(key));
     }
 
     @Override
@@ -51,7 +65,7 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
 
     /** Holding the lock: a record means the submission already completed, so the lock goes straight back. */
     private CompletionStage<Claim> afterLocked(String id, long owner) {
-        return record(id).getAsync().thenApply(existing -> {
+        return readRecord(id).thenApply(existing -> {
             if (existing == null) {
                 return new Claim(Outcome.RUN, null);
             }

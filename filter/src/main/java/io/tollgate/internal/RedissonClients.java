@@ -113,9 +113,30 @@ public final class RedissonClients {
                 }
                 if (last) {
                     mine.client.shutdown(0, 5, TimeUnit.SECONDS);
+                    awaitThreadsGone(Thread.currentThread().getContextClassLoader());
                 }
             }
         };
+    }
+
+    /**
+     * Redisson's shutdown returns when its thread pools are terminated, a moment before their threads are
+     * gone. Waits (at most a second) for the client's threads — named {@code redisson-*}, and carrying this
+     * webapp's class loader, which they inherited from the request thread that first used the client — so
+     * that none is alive when the container checks the undeployed webapp for leaks.
+     */
+    static void awaitThreadsGone(ClassLoader webapp) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("redisson-") && t.getContextClassLoader() == webapp && t != Thread.currentThread()) {
+                try {
+                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -142,6 +163,10 @@ public final class RedissonClients {
         if (settings.redissonConfig() == null) {
             Config config = new Config();
             config.setLazyInitialization(true);
+            // a filter needs few threads: Redisson's defaults (32 I/O + 16 worker threads) are sized for an app
+            int cores = Runtime.getRuntime().availableProcessors();
+            config.setNettyThreads(Math.max(4, 2 * cores));
+            config.setThreads(Math.max(2, cores));
             config.useSingleServer()
                     .setAddress(settings.redisAddress())
                     .setDatabase(settings.database())
