@@ -16,6 +16,7 @@ import io.tollgate.internal.RateLimitSettings;
 import io.tollgate.internal.RateLimiter;
 import io.tollgate.internal.RedisRateLimiter;
 import io.tollgate.internal.RedissonClients;
+import io.tollgate.internal.RejectionMemory;
 import io.tollgate.internal.SharedSettings;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -122,7 +123,7 @@ public final class RateLimitFilter implements Filter {
         } catch (IllegalArgumentException e) {
             throw new ServletException(params.invalid(Tollgate.PARAM_REDISSON_CONFIG, e.getMessage()).getMessage(), e);
         }
-        limiter = new RedisRateLimiter(lease.client());
+        limiter = new RejectionMemory(new RedisRateLimiter(lease.client()));
         localLimiter = settings.shared().onBackendFailure() == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
         clientIps = settings.clientIpResolver();
         health = new BackendHealth(logPrefix);

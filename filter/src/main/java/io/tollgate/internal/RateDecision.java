@@ -56,6 +56,15 @@ public final class RateDecision {
         return max;
     }
 
+    /** The same rejection {@code elapsedMillis} later: every wait shorter by that much (at least 1 ms). */
+    RateDecision later(long elapsedMillis) {
+        long[] shorter = new long[waitMillis.length];
+        for (int i = 0; i < shorter.length; i++) {
+            shorter[i] = Math.max(1, waitMillis[i] - elapsedMillis);
+        }
+        return new RateDecision(admitted, limits, remaining, shorter, key, null);
+    }
+
     /** This admitted decision after its permit was given back: one more remaining in every limit. */
     public RateDecision givenBack() {
         long[] more = remaining.clone();
