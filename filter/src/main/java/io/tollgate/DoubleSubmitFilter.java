@@ -157,6 +157,14 @@ public final class DoubleSubmitFilter implements Filter {
         metrics = new DoubleSubmitMetrics(health, settings.toString());
         mbean = Jmx.register(metrics, "DoubleSubmitFilter", config.getServletContext(), config.getFilterName());
         LOG.info("{} started: {}", logPrefix, settings);
+        String notConnected = RedissonClients.connect(
+                () -> lease.client().getBucket(settings.shared().keyPrefix() + "ds:{connect}:done").isExistsAsync(),
+                settings.shared().backendTimeout());
+        if (notConnected != null) {
+            LOG.warn("{} Redis does not answer yet; requests are {} until it does: {}", logPrefix,
+                    settings.shared().onBackendFailure() == BackendFailurePolicy.DENY ? "denied" : "unguarded",
+                    notConnected);
+        }
     }
 
     @Override

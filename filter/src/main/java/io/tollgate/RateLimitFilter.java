@@ -123,7 +123,8 @@ public final class RateLimitFilter implements Filter {
         } catch (IllegalArgumentException e) {
             throw new ServletException(params.invalid(Tollgate.PARAM_REDISSON_CONFIG, e.getMessage()).getMessage(), e);
         }
-        limiter = new RejectionMemory(new RedisRateLimiter(lease.client()));
+        RedisRateLimiter redis = new RedisRateLimiter(lease.client());
+        limiter = new RejectionMemory(redis);
         localLimiter = settings.shared().onBackendFailure() == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
         clientIps = settings.clientIpResolver();
         health = new BackendHealth(logPrefix);
@@ -131,6 +132,11 @@ public final class RateLimitFilter implements Filter {
         metrics = new RateLimitMetrics(health, settings.toString());
         mbean = Jmx.register(metrics, "RateLimitFilter", config.getServletContext(), config.getFilterName());
         LOG.info("{} started: {}", logPrefix, settings);
+        String notConnected = RedissonClients.connect(redis::loadScript, settings.shared().backendTimeout());
+        if (notConnected != null) {
+            LOG.warn("{} Redis does not answer yet; requests are {} until it does: {}", logPrefix, fallbackText(),
+                    notConnected);
+        }
     }
 
     @Override
@@ -235,10 +241,20 @@ public final class RateLimitFilter implements Filter {
         return null;
     }
 
+    /** What requests get while Redis fails, for log lines. */
+    private String fallbackText() {
+        switch (settings.shared().onBackendFailure()) {
+            case DENY:
+                return "denied";
+            case LOCAL:
+                return "limited by each instance on its own";
+            default:
+                return "allowed unchecked";
+        }
+    }
+
     private void backendFailed(Exception e, List<CompletableFuture<RateDecision>> futures) {
-        BackendFailurePolicy policy = settings.shared().onBackendFailure();
-        health.failed(e, policy == BackendFailurePolicy.DENY ? "denied" : policy == BackendFailurePolicy.LOCAL
-                ? "limited by each instance on its own" : "allowed unchecked");
+        health.failed(e, fallbackText());
         for (CompletableFuture<RateDecision> f : futures) {
             // a permit granted by an answer that came too late is given back: the fallback decided instead
             f.thenAccept(limiter::release);

@@ -72,6 +72,11 @@ public final class RedisRateLimiter implements RateLimiter {
         });
     }
 
+    /** Loads the script into Redis (every master of a cluster): connects the client and saves a NOSCRIPT later. */
+    public CompletionStage<String> loadScript() {
+        return script.scriptLoadAsync(SCRIPT);
+    }
+
     @Override
     public CompletionStage<Void> release(RateDecision decision) {
         if (!decision.admitted() || decision.permitId() == null) {

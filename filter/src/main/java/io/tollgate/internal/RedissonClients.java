@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -120,6 +121,27 @@ public final class RedissonClients {
     }
 
     /**
+     * Connects the client now rather than on the first request: a lazily created client opens its
+     * connections on first use, which can take longer than {@code backendTimeout} and would let the first
+     * burst after a deploy take the fallback. Waits at most {@code bound}; a Redis that is down only delays
+     * the start-up by that much (requests then follow onBackendFailure until it answers).
+     *
+     * @return null when connected, else why not
+     */
+    public static String connect(java.util.function.Supplier<CompletionStage<?>> firstCall, Duration bound) {
+        try {
+            firstCall.get().toCompletableFuture().get(bound.toMillis(), TimeUnit.MILLISECONDS);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+                | RuntimeException e) {
+            return BackendHealth.describe(e); // Redisson may also throw at once when it cannot connect
+        }
+    }
+
+    /**
      * Redisson's shutdown returns when its thread pools are terminated, a moment before their threads are
      * gone. Waits (at most a second) for the client's threads — named {@code redisson-*}, and carrying this
      * webapp's class loader, which they inherited from the request thread that first used the client — so
@@ -157,7 +179,7 @@ public final class RedissonClients {
      * acquisition could take two permits) and lazy initialisation. A {@code redissonConfig} file keeps
      * whatever it sets itself.
      */
-    static Config config(ServletContext context, SharedSettings settings) {
+    public static Config config(ServletContext context, SharedSettings settings) {
         int timeout = (int) settings.backendTimeout().toMillis();
         int connectTimeout = (int) Math.max(timeout, Duration.ofSeconds(2).toMillis());
         if (settings.redissonConfig() == null) {
