@@ -1,0 +1,148 @@
+package io.tollgate.demo.containers;
+
+import io.tollgate.demo.launcher.DemoLauncher;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A container with a WAR deployed from its real web.xml: Jetty 12 in this JVM, or Tomcat 9, 10.1 or 11
+ * each in a JVM of its own with only its jars (copied to target/containers/ by the build).
+ */
+public abstract class Container implements AutoCloseable {
+
+    /** Every container the contract suite covers, with the WAR flavour it takes. */
+    public enum Kind {
+        JETTY_12(false), TOMCAT_9(true), TOMCAT_10_1(false), TOMCAT_11(false);
+
+        /** Whether it takes the javax.servlet build. */
+        public final boolean javax;
+
+        Kind(boolean javax) {
+            this.javax = javax;
+        }
+
+        String jarsDir() {
+            return name().toLowerCase().replace("tomcat_", "tomcat-").replace('_', '.');
+        }
+    }
+
+    /** The container did not start the webapp; the message is the container's reason. */
+    public static final class DeployFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        DeployFailed(String message) {
+            super(message);
+        }
+    }
+
+    static final Path WORK = Paths.get(System.getProperty("tollgate.test.workDir", "target/test-work"));
+
+    public abstract int port();
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    /** Deploys {@code war} in a container of {@code kind}, with {@code REDIS_URL} set for its web.xml. */
+    public static Container deploy(Kind kind, Path war, String redisUrl) throws Exception {
+        return kind == Kind.JETTY_12 ? new InProcessJetty(war, redisUrl) : new ChildTomcat(kind, war, redisUrl);
+    }
+
+    /** The demo WAR for this container: the jakarta one, or its javax.servlet build. */
+    public static Path war(Kind kind) throws IOException {
+        Path jakarta = DemoLauncher.war();
+        return kind.javax ? jakarta.resolveSibling("tollgate-demo-javax.war") : jakarta;
+    }
+
+    private static final class InProcessJetty extends Container {
+        private final Server server;
+
+        InProcessJetty(Path war, String redisUrl) throws Exception {
+            System.setProperty("REDIS_URL", redisUrl);
+            try {
+                server = DemoLauncher.createServer(0, war, "A");
+            } catch (Exception e) {
+                Throwable t = e;
+                while (t.getCause() != null && t.getCause() != t) {
+                    t = t.getCause();
+                }
+                throw new DeployFailed(t.getMessage());
+            }
+        }
+
+        @Override
+        public int port() {
+            return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        }
+
+        @Override
+        public void close() throws Exception {
+            server.stop();
+        }
+    }
+
+    private static final class ChildTomcat extends Container {
+        private final Process process;
+        private final int port;
+
+        ChildTomcat(Kind kind, Path war, String redisUrl) throws Exception {
+            Path jars = Paths.get(System.getProperty("tollgate.containers", "target/containers")).resolve(kind.jarsDir());
+            if (!Files.isDirectory(jars)) {
+                throw new IOException("no " + jars + ": the build copies each container's jars there (mvn verify)");
+            }
+            Path work = Files.createTempDirectory(Files.createDirectories(WORK), kind.jarsDir() + "-");
+            Path status = work.resolve("status");
+            String launcher = Paths.get(TomcatMain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .toString();
+            List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                    "-Xmx256m", "-DREDIS_URL=" + redisUrl,
+                    "-cp", jars.resolve("*") + File.pathSeparator + launcher,
+                    TomcatMain.class.getName(), war.toString(), work.toString(), status.toString()));
+            process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(work.resolve("container.log").toFile()).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(status)) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    process.destroyForcibly();
+                    throw new IOException(kind + " did not report; its log: "
+                            + Files.readString(work.resolve("container.log")));
+                }
+                Thread.sleep(50);
+            }
+            String answer = Files.readString(status, StandardCharsets.UTF_8);
+            if (answer.startsWith("FAILED ")) {
+                close0();
+                throw new DeployFailed(answer.substring("FAILED ".length()));
+            }
+            port = Integer.parseInt(answer.substring("PORT ".length()).trim());
+        }
+
+        @Override
+        public int port() {
+            return port;
+        }
+
+        private void close0() throws Exception {
+            process.getOutputStream().close(); // the launcher stops when its stdin closes
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            close0();
+        }
+    }
+}
