@@ -37,7 +37,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -197,16 +196,19 @@ public final class DoubleSubmitFilter implements Filter {
         String contentType = request.getContentType() == null ? ""
                 : request.getContentType().toLowerCase(Locale.ROOT);
         long length = request.getContentLengthLong();
+        boolean form = contentType.startsWith("application/x-www-form-urlencoded");
         if (length > settings.maxBodyBytes() || contentType.startsWith("multipart/")) {
             // not read: too large to hold, or parts the container must parse itself
-        } else if (contentType.startsWith("application/x-www-form-urlencoded")) {
-            Map<String, String[]> form = request.getParameterMap(); // the container parses; the servlet gets the same
-            bodyDigest = Fingerprints.form(form);
         } else {
-            BufferedRequest buffered = BufferedRequest.read(request, settings.maxBodyBytes());
-            toServlet = buffered;
-            if (buffered.complete()) {
-                bodyDigest = Fingerprints.body(buffered.body());
+            BufferedRequest buffered = BufferedRequest.read(request, settings.maxBodyBytes(), form);
+            if (form && buffered.body().length == 0 && length > 0) {
+                // an earlier filter already had the container parse this form: its fields are what we have
+                bodyDigest = Fingerprints.form(request.getParameterMap());
+            } else {
+                toServlet = buffered;
+                if (buffered.complete()) {
+                    bodyDigest = Fingerprints.body(buffered.body());
+                }
             }
         }
         if (key == null && bodyDigest == null) {

@@ -256,6 +256,35 @@ class DoubleSubmitFilterTest {
 
     @ParameterizedTest
     @EnumSource(TestApp.Kind.class)
+    void aFormsRawBodyReachesAServletThatReadsTheStream(TestApp.Kind kind, RedisServer redis) throws Exception {
+        SubmitServlet servlet = new SubmitServlet();
+        try (TestApp app = app(kind, redis, servlet)) {
+            byte[] form = SubmitServlet.utf8("item=book&qty=2&note=caf%C3%A9");
+            HttpResponse<String> r = send(post(app.uri("/order/raw"), form,
+                    "Content-Type", "application/x-www-form-urlencoded"));
+            assertEquals(201, r.statusCode());
+            assertTrue(r.body().endsWith("sha256=" + SubmitServlet.sha256(form) + " length=" + form.length), r.body());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
+    void formsParsedByAnEarlierFilterAreStillToldApart(TestApp.Kind kind, RedisServer redis) throws Exception {
+        SubmitServlet servlet = new SubmitServlet();
+        TestApp.Builder b = kind.builder().filter(FilterSpec.of("reads-params", io.tollgate.testing.ParamReadingFilter.class))
+                .filter(guard(redis, RedisExtension.uniquePrefix())).servlet("/*", servlet);
+        try (TestApp app = b.start()) {
+            String type = "application/x-www-form-urlencoded";
+            assertEquals(201, send(post(app.uri("/order/form"), SubmitServlet.utf8("item=book&qty=1"), "Content-Type", type)).statusCode());
+            assertEquals(409, send(post(app.uri("/order/form"), SubmitServlet.utf8("item=book&qty=1"), "Content-Type", type)).statusCode());
+            HttpResponse<String> other = send(post(app.uri("/order/form"), SubmitServlet.utf8("item=book&qty=5"), "Content-Type", type));
+            assertEquals(201, other.statusCode());
+            assertTrue(other.body().endsWith("form={item=book, qty=5}"), other.body());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
     void otherMethodsAndExcludedPathsAreNotGuarded(TestApp.Kind kind, RedisServer redis) throws Exception {
         SubmitServlet servlet = new SubmitServlet();
         try (TestApp app = app(kind, redis, servlet, "exclude", "/search/*")) {

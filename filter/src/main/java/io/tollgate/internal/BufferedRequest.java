@@ -11,35 +11,58 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.SequenceInputStream;
+import java.net.URLDecoder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A request whose body was read ahead (up to a limit) to fingerprint it, and that hands the servlet the
- * whole body, byte for byte: the part read ahead, then whatever was left unread.
+ * whole body, byte for byte: the part read ahead, then whatever was left unread. For a form it also
+ * answers {@code getParameter} from the body it read.
  */
 public final class BufferedRequest extends HttpServletRequestWrapper {
 
     private final byte[] head;
     private final boolean complete;
     private final InputStream rest;
+    private final boolean form;
     private ServletInputStream stream;
     private BufferedReader reader;
+    private Map<String, String[]> parameters;
 
-    private BufferedRequest(HttpServletRequest request, byte[] head, boolean complete, InputStream rest) {
+    private BufferedRequest(HttpServletRequest request, byte[] head, boolean complete, InputStream rest,
+            boolean form) {
         super(request);
         this.head = head;
         this.complete = complete;
         this.rest = rest;
+        this.form = form;
     }
 
-    /** Reads at most {@code limit + 1} bytes of the body; {@link #complete()} tells whether that was all of it. */
-    public static BufferedRequest read(HttpServletRequest request, long limit) throws IOException {
+    /**
+     * Reads at most {@code limit + 1} bytes of the body; {@link #complete()} tells whether that was all of it.
+     * For a form ({@code application/x-www-form-urlencoded}) the whole body is read, so that its fields can
+     * be served by {@code getParameter} — the container cannot parse a body it no longer has.
+     */
+    public static BufferedRequest read(HttpServletRequest request, long limit, boolean form) throws IOException {
         InputStream in = request.getInputStream();
         byte[] head = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
         boolean complete = head.length <= limit;
-        return new BufferedRequest(request, head, complete, complete ? null : in);
+        if (form && !complete) {
+            byte[] all = in.readAllBytes();
+            byte[] whole = Arrays.copyOf(head, head.length + all.length);
+            System.arraycopy(all, 0, whole, head.length, all.length);
+            return new BufferedRequest(request, whole, false, new ByteArrayInputStream(new byte[0]), true);
+        }
+        return new BufferedRequest(request, head, complete, complete ? null : in, form);
     }
 
     /** Whether the whole body was read (it is at most the limit). */
@@ -80,8 +103,70 @@ public final class BufferedRequest extends HttpServletRequestWrapper {
         return new Replay(all, complete);
     }
 
+    @Override
+    public String getParameter(String name) {
+        if (!form) {
+            return super.getParameter(name);
+        }
+        String[] values = parameters().get(name);
+        return values == null ? null : values[0];
+    }
+
+    @Override
+    public Map<String, String[]> getParameterMap() {
+        return form ? parameters() : super.getParameterMap();
+    }
+
+    @Override
+    public Enumeration<String> getParameterNames() {
+        return form ? Collections.enumeration(parameters().keySet()) : super.getParameterNames();
+    }
+
+    @Override
+    public String[] getParameterValues(String name) {
+        if (!form) {
+            return super.getParameterValues(name);
+        }
+        String[] values = parameters().get(name);
+        return values == null ? null : values.clone();
+    }
+
+    /** The query string's parameters (the container still has those), then the form body's, as the spec orders them. */
+    private Map<String, String[]> parameters() {
+        if (parameters == null) {
+            Map<String, List<String>> all = new LinkedHashMap<>();
+            super.getParameterMap().forEach((k, v) -> all.computeIfAbsent(k, x -> new ArrayList<>()).addAll(Arrays.asList(v)));
+            Charset charset = charset();
+            for (String pair : new String(head, StandardCharsets.ISO_8859_1).split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                try {
+                    String key = URLDecoder.decode(asCharset(eq < 0 ? pair : pair.substring(0, eq), charset), charset);
+                    String value = eq < 0 ? "" : URLDecoder.decode(asCharset(pair.substring(eq + 1), charset), charset);
+                    all.computeIfAbsent(key, x -> new ArrayList<>()).add(value);
+                } catch (IllegalArgumentException e) {
+                    // a malformed %-escape: the pair is skipped, as containers do
+                }
+            }
+            Map<String, String[]> out = new LinkedHashMap<>();
+            all.forEach((k, v) -> out.put(k, v.toArray(new String[0])));
+            parameters = Collections.unmodifiableMap(out);
+        }
+        return parameters;
+    }
+
+    /** The raw (still %-encoded, ASCII) text of a form field, re-read as the charset's string for URLDecoder. */
+    private static String asCharset(String latin1, Charset charset) {
+        return new String(latin1.getBytes(StandardCharsets.ISO_8859_1), charset);
+    }
+
     private Charset charset() {
         String name = getCharacterEncoding();
+        if (name == null && getServletContext() != null) {
+            name = getServletContext().getRequestCharacterEncoding(); // <request-character-encoding> in web.xml
+        }
         if (name == null) {
             return StandardCharsets.ISO_8859_1; // the servlet spec's default for request bodies
         }
