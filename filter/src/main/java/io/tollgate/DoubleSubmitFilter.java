@@ -127,7 +127,7 @@ public final class DoubleSubmitFilter implements Filter {
 
     private DoubleSubmitSettings settings;
     private RedissonClients.Lease lease;
-    private SubmissionGuard guard;
+    private RedisSubmissionGuard guard;
     private ClientIpResolver clientIps;
     private BackendHealth health;
     private DoubleSubmitMetrics metrics;
@@ -156,8 +156,7 @@ public final class DoubleSubmitFilter implements Filter {
         metrics = new DoubleSubmitMetrics(health, settings.toString());
         mbean = Jmx.register(metrics, "DoubleSubmitFilter", config.getServletContext(), config.getFilterName());
         LOG.info("{} started: {}", logPrefix, settings);
-        String notConnected = RedissonClients.connect(
-                () -> lease.client().getBucket(settings.shared().keyPrefix() + "ds:{connect}:done").isExistsAsync(),
+        String notConnected = RedissonClients.connect(() -> guard.connect(settings.shared().keyPrefix()),
                 settings.shared().backendTimeout());
         if (notConnected != null) {
             LOG.warn("{} Redis does not answer yet; requests are {} until it does: {}", logPrefix,

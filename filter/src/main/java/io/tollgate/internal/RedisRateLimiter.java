@@ -35,7 +35,7 @@ public final class RedisRateLimiter implements RateLimiter {
 
     public RedisRateLimiter(RedissonClient client) {
         this.client = client;
-        this.script = client.getScript(StringCodec.INSTANCE);
+        this.script = ContainerThreads.call(() -> client.getScript(StringCodec.INSTANCE));
         byte[] random = new byte[6];
         new SecureRandom().nextBytes(random);
         long r = 0;
@@ -54,8 +54,8 @@ public final class RedisRateLimiter implements RateLimiter {
             args[1 + 2 * i] = Long.toString(limits.get(i).count());
             args[2 + 2 * i] = Long.toString(limits.get(i).period().toMillis());
         }
-        CompletionStage<List<Object>> result = script.evalAsync(key, RScript.Mode.READ_WRITE, SCRIPT,
-                RScript.ReturnType.LIST, Collections.singletonList(key), args);
+        CompletionStage<List<Object>> result = ContainerThreads.call(() -> script.evalAsync(key,
+                RScript.Mode.READ_WRITE, SCRIPT, RScript.ReturnType.LIST, Collections.singletonList(key), args));
         return result.thenApply(values -> {
             int n = limits.size();
             if (values == null || values.size() != 1 + 2 * n) {
@@ -74,7 +74,7 @@ public final class RedisRateLimiter implements RateLimiter {
 
     /** Loads the script into Redis (every master of a cluster): connects the client and saves a NOSCRIPT later. */
     public CompletionStage<String> loadScript() {
-        return script.scriptLoadAsync(SCRIPT);
+        return ContainerThreads.call(() -> script.scriptLoadAsync(SCRIPT));
     }
 
     @Override
@@ -82,8 +82,8 @@ public final class RedisRateLimiter implements RateLimiter {
         if (!decision.admitted() || decision.permitId() == null) {
             return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
-        return client.getScoredSortedSet(decision.key(), StringCodec.INSTANCE)
-                .removeAsync(decision.permitId())
+        return ContainerThreads.call(() -> client.getScoredSortedSet(decision.key(), StringCodec.INSTANCE)
+                .removeAsync(decision.permitId()))
                 .thenApply(removed -> null);
     }
 

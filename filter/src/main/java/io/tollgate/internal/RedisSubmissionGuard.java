@@ -51,16 +51,18 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
 
     @Override
     public CompletionStage<Claim> claim(String id, long owner, Duration lease) {
-        return lock(id).tryLockAsync(0, lease.toMillis(), TimeUnit.MILLISECONDS, owner)
+        // the whole chain inside: a callback may run on this thread when Redis answers before it is attached
+        return ContainerThreads.call(() -> lock(id).tryLockAsync(0, lease.toMillis(), TimeUnit.MILLISECONDS, owner)
                 .thenCompose(locked -> locked ? afterLocked(id, owner)
-                        : CompletableFuture.completedFuture(new Claim(Outcome.IN_FLIGHT, null)));
+                        : CompletableFuture.completedFuture(new Claim(Outcome.IN_FLIGHT, null))));
     }
 
     @Override
     public CompletionStage<Claim> await(String id, long owner, Duration lease, Duration wait) {
-        return lock(id).tryLockAsync(wait.toMillis(), lease.toMillis(), TimeUnit.MILLISECONDS, owner)
+        return ContainerThreads.call(() -> lock(id).tryLockAsync(wait.toMillis(), lease.toMillis(),
+                TimeUnit.MILLISECONDS, owner)
                 .thenCompose(locked -> locked ? afterLocked(id, owner)
-                        : CompletableFuture.completedFuture(new Claim(Outcome.IN_FLIGHT, null)));
+                        : CompletableFuture.completedFuture(new Claim(Outcome.IN_FLIGHT, null))));
     }
 
     /** Holding the lock: a record means the submission already completed, so the lock goes straight back. */
@@ -76,12 +78,17 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
 
     @Override
     public CompletionStage<Void> complete(String id, long owner, byte[] record, Duration keep) {
-        return record(id).setAsync(record, keep.toMillis(), TimeUnit.MILLISECONDS)
-                .thenCompose(v -> lock(id).unlockAsync(owner));
+        return ContainerThreads.call(() -> record(id).setAsync(record, keep.toMillis(), TimeUnit.MILLISECONDS)
+                .thenCompose(v -> lock(id).unlockAsync(owner)));
     }
 
     @Override
     public CompletionStage<Void> abandon(String id, long owner) {
-        return lock(id).unlockAsync(owner);
+        return ContainerThreads.call(() -> lock(id).unlockAsync(owner));
+    }
+
+    /** A first, harmless call that makes the client connect (at start-up). */
+    public CompletionStage<Boolean> connect(String keyPrefix) {
+        return ContainerThreads.call(() -> record(keyPrefix + "ds:{connect}").isExistsAsync());
     }
 }

@@ -85,7 +85,8 @@ public final class RedissonClients {
         synchronized (registry) {
             shared = registry.get(signature);
             if (shared == null) {
-                shared = new Shared(Redisson.create(config(context, settings)));
+                Config config = config(context, settings);
+                shared = new Shared(ContainerThreads.call(() -> Redisson.create(config)));
                 registry.put(signature, shared);
             }
             shared.users++;
@@ -113,7 +114,10 @@ public final class RedissonClients {
                     }
                 }
                 if (last) {
-                    mine.client.shutdown(0, 5, TimeUnit.SECONDS);
+                    ContainerThreads.call(() -> {
+                        mine.client.shutdown(0, 5, TimeUnit.SECONDS);
+                        return null;
+                    });
                     awaitThreadsGone(Thread.currentThread().getContextClassLoader());
                 }
             }
@@ -143,12 +147,23 @@ public final class RedissonClients {
 
     /**
      * Redisson's shutdown returns when its thread pools are terminated, a moment before their threads are
-     * gone. Waits (at most a second) for the client's threads — named {@code redisson-*}, and carrying this
-     * webapp's class loader, which they inherited from the request thread that first used the client — so
-     * that none is alive when the container checks the undeployed webapp for leaks.
+     * gone. Waits for Netty's global executor thread to end (at most 2 s) and for the client's threads —
+     * named {@code redisson-*}, and carrying this webapp's class loader, which they inherited from the
+     * request thread that first used the client — (at most a second more), so that none is alive when the
+     * container checks the undeployed webapp for leaks.
      */
     static void awaitThreadsGone(ClassLoader webapp) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        try {
+            // Netty's global executor thread (its class is this webapp's when Netty is in WEB-INF/lib) ends
+            // a second after its last task
+            io.netty.util.concurrent.GlobalEventExecutor.INSTANCE.awaitInactivity(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (IllegalStateException e) {
+            // never started: nothing to wait for
+        }
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().startsWith("redisson-") && t.getContextClassLoader() == webapp && t != Thread.currentThread()) {
                 try {
