@@ -40,7 +40,7 @@ public final class Policy {
     }
 
     /** Checks a policy name: it appears in headers and, unhashed, in Redis keys. */
-    static String checkName(String name) {
+    public static String checkName(String name) {
         boolean ok = !name.isEmpty() && name.length() <= 64;
         for (int i = 0; ok && i < name.length(); i++) {
             char c = name.charAt(i);

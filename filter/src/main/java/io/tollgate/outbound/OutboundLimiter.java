@@ -1,0 +1,339 @@
+package io.tollgate.outbound;
+
+import io.tollgate.Tollgate;
+import io.tollgate.internal.BackendFailurePolicy;
+import io.tollgate.internal.BackendHealth;
+import io.tollgate.internal.FilterParams;
+import io.tollgate.internal.InvalidSettingException;
+import io.tollgate.internal.Limit;
+import io.tollgate.internal.LocalRateLimiter;
+import io.tollgate.internal.RateDecision;
+import io.tollgate.internal.RateLimiter;
+import io.tollgate.internal.RedisRateLimiter;
+import io.tollgate.internal.RedissonClients;
+import io.tollgate.internal.SharedSettings;
+import io.tollgate.internal.Values;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import org.redisson.api.RedissonClient;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A named limit that application code takes permits from before calling a rate-limited external API:
+ * "20 requests per second to the game API", kept by every thread of every app instance together,
+ * through the same Redis sliding log as {@code RateLimitFilter}.
+ *
+ * <pre>{@code
+ * OutboundLimiter gameApi = OutboundLimiter.builder("game-api", "20/1s, 1000/1h")
+ *         .servletContext(servletContext)   // the filters' Redis client; or .redisson(client)
+ *         .build();
+ * HttpResponse<String> r = gameApi.call(() -> http.send(request, ofString()), Duration.ofSeconds(5));
+ * }</pre>
+ *
+ * <p>Each permit is held for its period plus a margin (default 2% of the period, at least 50 ms), so that
+ * the spread between taking a permit and the call reaching the provider (connection set-up, network)
+ * cannot put one call too many into one of the provider's windows. Raise it when your calls' latency
+ * varies more than that. Within one JVM, waiting callers are served first come,
+ * first served; across instances, the waiters retry when a permit comes back, with a few milliseconds
+ * of random jitter.
+ *
+ * <p>Thread-safe; create one per external API and share it. {@link #close()} gives back a Redis client
+ * taken from a ServletContext.
+ */
+public final class OutboundLimiter implements AutoCloseable {
+
+    /** Least margin a permit is held beyond its period by default, in milliseconds. */
+    static final long DEFAULT_MARGIN_MILLIS = 50;
+
+    private final String name;
+    private final String limitsText;
+    private final List<Limit> held;
+    private final String key;
+    private final RateLimiter redis;
+    private final RateLimiter local;
+    private final BackendFailurePolicy onFailure;
+    private final Duration backendTimeout;
+    private final BackendHealth health;
+    private final RedissonClients.Lease lease;
+    private final ReentrantLock queue = new ReentrantLock(true);
+
+    private OutboundLimiter(Builder b, RedissonClient client, RedissonClients.Lease lease, SharedSettings shared) {
+        this.name = b.name;
+        this.limitsText = b.limitsText;
+        List<Limit> limits = parseLimits(b.limitsText);
+        List<Limit> withMargin = new ArrayList<>();
+        for (Limit l : limits) {
+            Duration margin = b.margin != null ? b.margin
+                    : Duration.ofMillis(Math.max(DEFAULT_MARGIN_MILLIS, l.period().toMillis() / 50));
+            withMargin.add(new Limit(l.count(), l.period().plus(margin)));
+        }
+        this.held = Collections.unmodifiableList(withMargin);
+        String prefix = b.keyPrefix != null ? b.keyPrefix : shared != null ? shared.keyPrefix() : Tollgate.DEFAULT_KEY_PREFIX;
+        this.key = prefix + "out:{" + name + "}";
+        this.redis = new RedisRateLimiter(client);
+        this.onFailure = b.onBackendFailure != null ? b.onBackendFailure
+                : shared != null ? shared.onBackendFailure() : BackendFailurePolicy.ALLOW;
+        this.local = onFailure == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
+        this.backendTimeout = b.backendTimeout != null ? b.backendTimeout
+                : shared != null ? shared.backendTimeout() : Values.duration(Tollgate.DEFAULT_BACKEND_TIMEOUT);
+        this.health = new BackendHealth("Tollgate OutboundLimiter [" + name + "]");
+        this.lease = lease;
+    }
+
+    /** Starts a limiter named {@code name} (it names the Redis key: every instance must use the same). */
+    public static Builder builder(String name, String limits) {
+        return new Builder(name, limits);
+    }
+
+    static List<Limit> parseLimits(String text) {
+        try {
+            return Limit.parseAll(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("limits [" + text + "]: " + e.getMessage(), e);
+        }
+    }
+
+    /** The name, as given. */
+    public String name() {
+        return name;
+    }
+
+    /** The limits, as given. */
+    public String limits() {
+        return limitsText;
+    }
+
+    /**
+     * Takes a permit if one is free now; never waits on anything but Redis (at most the backend timeout).
+     * When Redis fails: {@code allow} answers true, {@code deny} false, {@code local} asks this instance's
+     * in-memory limiter.
+     */
+    public boolean tryAcquire() {
+        return ask(false) == 0;
+    }
+
+    /**
+     * Waits up to {@code timeout} for a permit.
+     *
+     * @throws PermitTimeoutException when none came in time
+     * @throws BackendUnavailableException when Redis fails and the limiter denies in that case
+     */
+    public void acquire(Duration timeout) throws PermitTimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (!queue.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+            throw new PermitTimeoutException(name, limitsText, timeout);
+        }
+        try {
+            while (true) {
+                long waitMillis = ask(true);
+                if (waitMillis == 0) {
+                    return;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new PermitTimeoutException(name, limitsText, timeout);
+                }
+                // a few ms of jitter: waiters of several instances do not all ask at the same moment
+                long wait = TimeUnit.MILLISECONDS.toNanos(waitMillis + ThreadLocalRandom.current().nextInt(1, 10));
+                TimeUnit.NANOSECONDS.sleep(Math.min(wait, left));
+            }
+        } finally {
+            queue.unlock();
+        }
+    }
+
+    /** Waits up to {@code timeout} for a permit, then makes the call. */
+    public <T> T call(Callable<T> call, Duration timeout) throws Exception {
+        acquire(timeout);
+        return call.call();
+    }
+
+    /**
+     * Asks Redis (or, when it fails, applies onBackendFailure) for a permit: 0 when granted, else how many
+     * milliseconds until one may be.
+     *
+     * @param throwOnDeny whether a deny fallback throws (acquire) or answers "no permit" (tryAcquire)
+     */
+    private long ask(boolean throwOnDeny) {
+        if (health.shouldAsk()) {
+            try {
+                RateDecision d = redis.tryAcquire(key, held).toCompletableFuture()
+                        .get(backendTimeout.toNanos(), TimeUnit.NANOSECONDS);
+                health.succeeded();
+                return d.admitted() ? 0 : Math.max(1, d.retryAfterMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return fallback(e, throwOnDeny);
+            } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                return fallback(e, throwOnDeny);
+            }
+        }
+        return fallback(null, throwOnDeny);
+    }
+
+    private long fallback(Exception cause, boolean throwOnDeny) {
+        if (cause != null) {
+            health.failed(cause, onFailure == BackendFailurePolicy.DENY ? "denied"
+                    : onFailure == BackendFailurePolicy.LOCAL ? "limited by each instance on its own" : "allowed");
+        }
+        health.fellBack();
+        switch (onFailure) {
+            case DENY:
+                if (throwOnDeny) {
+                    throw new BackendUnavailableException(name, cause);
+                }
+                return Long.MAX_VALUE;
+            case LOCAL:
+                RateDecision d = local.tryAcquire(key, held).toCompletableFuture().join();
+                return d.admitted() ? 0 : Math.max(1, d.retryAfterMillis());
+            default:
+                return 0;
+        }
+    }
+
+    /** {@code UP}, or {@code DOWN} while Redis fails. */
+    public String backendState() {
+        return health.state();
+    }
+
+    @Override
+    public void close() {
+        if (lease != null) {
+            lease.close();
+        }
+    }
+
+    /** How an {@link OutboundLimiter} is set up. */
+    public static final class Builder {
+        private final String name;
+        private final String limitsText;
+        private RedissonClient client;
+        private ServletContext context;
+        private String keyPrefix;
+        private BackendFailurePolicy onBackendFailure;
+        private Duration backendTimeout;
+        private Duration margin;
+
+        Builder(String name, String limits) {
+            this.name = name;
+            this.limitsText = limits;
+        }
+
+        /** Uses this Redis client (not closed by the limiter). */
+        public Builder redisson(RedissonClient client) {
+            this.client = client;
+            return this;
+        }
+
+        /**
+         * Uses the Redis client the webapp's Tollgate filters use (the one lent in the context attribute
+         * {@value Tollgate#REDISSON_ATTRIBUTE}, or the one made from the {@code tollgate.*} context-params,
+         * shared by reference count), and the context-params' key prefix, failure policy and timeout.
+         */
+        public Builder servletContext(ServletContext context) {
+            this.context = context;
+            return this;
+        }
+
+        /** Prefix of the Redis key (default: the context-param's, else {@code tollgate:}). */
+        public Builder keyPrefix(String keyPrefix) {
+            this.keyPrefix = keyPrefix;
+            return this;
+        }
+
+        /** {@code allow} (default), {@code deny} or {@code local}: what happens when Redis fails. */
+        public Builder onBackendFailure(String policy) {
+            this.onBackendFailure = parse("onBackendFailure", policy, BackendFailurePolicy::valueOf);
+            return this;
+        }
+
+        /** Longest a call waits on Redis (default 500ms). */
+        public Builder backendTimeout(Duration timeout) {
+            this.backendTimeout = timeout;
+            return this;
+        }
+
+        /** Extra time each permit is held beyond its period (default 2% of the period, at least 50 ms). */
+        public Builder margin(Duration margin) {
+            if (margin.isNegative()) {
+                throw new IllegalArgumentException("margin [" + margin + "] must not be negative");
+            }
+            this.margin = margin;
+            return this;
+        }
+
+        private static <T> T parse(String what, String text, java.util.function.Function<String, T> parser) {
+            try {
+                return parser.apply(text.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(what + " [" + text + "] must be allow, deny or local");
+            }
+        }
+
+        /**
+         * Builds the limiter.
+         *
+         * @throws IllegalArgumentException naming a bad name, limit or setting
+         */
+        public OutboundLimiter build() {
+            try {
+                io.tollgate.internal.Policy.checkName(name);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("name [" + name + "] " + e.getMessage());
+            }
+            parseLimits(limitsText);
+            if (client != null) {
+                return new OutboundLimiter(this, client, null, null);
+            }
+            if (context == null) {
+                throw new IllegalArgumentException("OutboundLimiter [" + name + "] needs redisson(client) or"
+                        + " servletContext(context)");
+            }
+            SharedSettings shared;
+            try {
+                shared = SharedSettings.parse(FilterParams.read(contextOnly(context, name), "OutboundLimiter",
+                        List.of(), SharedSettings.NAMES));
+            } catch (InvalidSettingException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+            RedissonClients.Lease lease = RedissonClients.acquire(context, shared);
+            return new OutboundLimiter(this, lease.client(), lease, shared);
+        }
+    }
+
+    /** The webapp's context-params, seen as the settings of a filter without init-params. */
+    private static FilterConfig contextOnly(ServletContext context, String name) {
+        return new FilterConfig() {
+            @Override
+            public String getFilterName() {
+                return "outbound:" + name;
+            }
+
+            @Override
+            public ServletContext getServletContext() {
+                return context;
+            }
+
+            @Override
+            public String getInitParameter(String param) {
+                return null;
+            }
+
+            @Override
+            public Enumeration<String> getInitParameterNames() {
+                return Collections.emptyEnumeration();
+            }
+        };
+    }
+}

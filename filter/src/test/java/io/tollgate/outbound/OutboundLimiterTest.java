@@ -1,0 +1,193 @@
+package io.tollgate.outbound;
+
+import io.tollgate.testing.Http;
+import io.tollgate.testing.RedisExtension;
+import io.tollgate.testing.RedisServer;
+import io.tollgate.testing.TestApp;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** OutboundLimiter against a real Redis, two "instances" (two Redisson clients), many threads. */
+@ExtendWith(RedisExtension.class)
+class OutboundLimiterTest {
+
+    static RedissonClient client(RedisServer redis) {
+        Config config = new Config();
+        config.useSingleServer().setAddress(redis.url()).setRetryAttempts(0).setTimeout(1000);
+        return Redisson.create(config);
+    }
+
+    @Test
+    void manyCallersOnTwoInstancesStayWithinTheUpstreamsLimitAndNearIt(RedisServer redis) throws Exception {
+        int limit = 20;
+        Upstream upstream = new Upstream(limit, TimeUnit.SECONDS.toNanos(1));
+        String prefix = RedisExtension.uniquePrefix();
+        RedissonClient a = client(redis);
+        RedissonClient b = client(redis);
+        ExecutorService callers = Executors.newFixedThreadPool(16);
+        try (TestApp api = TestApp.Kind.JETTY.builder().servlet("/*", upstream).start();
+             OutboundLimiter onA = OutboundLimiter.builder("upstream", limit + "/1s").redisson(a).keyPrefix(prefix).build();
+             OutboundLimiter onB = OutboundLimiter.builder("upstream", limit + "/1s").redisson(b).keyPrefix(prefix).build()) {
+            // callers with their connections open, as a running application has them
+            List<java.net.http.HttpRequest> warm = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                warm.add(Http.request(api.uri("/warm")).GET().build());
+            }
+            Http.sendAll(warm);
+            long seconds = 4;
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            AtomicInteger ok = new AtomicInteger();
+            List<Future<?>> running = new ArrayList<>();
+            for (int t = 0; t < 16; t++) {
+                OutboundLimiter limiter = t % 2 == 0 ? onA : onB;
+                running.add(callers.submit(() -> {
+                    while (System.nanoTime() < end) {
+                        try {
+                            HttpResponse<String> r = limiter.call(() -> Http.get(api.uri("/api")),
+                                    Duration.ofNanos(Math.max(1, end - System.nanoTime())));
+                            ok.addAndGet(r.statusCode() == 200 ? 1 : 0);
+                        } catch (PermitTimeoutException e) {
+                            return null; // the run is over
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) {
+                f.get(seconds + 10, TimeUnit.SECONDS);
+            }
+            assertEquals(0, upstream.rejected(), "calls the upstream refused");
+            assertTrue(upstream.busiestWindow() <= limit, "busiest second: " + upstream.busiestWindow());
+            int calls = upstream.arrivals().size();
+            assertTrue(calls >= 0.9 * limit * seconds, calls + " calls in " + seconds + " s, limit " + limit + "/s");
+            assertEquals(calls, ok.get());
+        } finally {
+            callers.shutdownNow();
+            a.shutdown(0, 2, TimeUnit.SECONDS);
+            b.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void withoutTheLimiterTheUpstreamRefusesCalls(RedisServer redis) throws Exception {
+        Upstream upstream = new Upstream(20, TimeUnit.SECONDS.toNanos(1));
+        try (TestApp api = TestApp.Kind.JETTY.builder().servlet("/*", upstream).start()) {
+            List<java.net.http.HttpRequest> burst = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                burst.add(Http.request(api.uri("/api")).GET().build());
+            }
+            Http.sendAll(burst);
+            assertTrue(upstream.rejected() >= 40, "the upstream refused " + upstream.rejected());
+        }
+    }
+
+    @Test
+    void acquireGivesUpAtItsTimeoutWithAClearException(RedisServer redis) throws Exception {
+        RedissonClient a = client(redis);
+        try (OutboundLimiter limiter = OutboundLimiter.builder("slow-api", "1/10s").redisson(a)
+                .keyPrefix(RedisExtension.uniquePrefix()).build()) {
+            limiter.acquire(Duration.ofSeconds(1));
+            long start = System.nanoTime();
+            PermitTimeoutException e = assertThrows(PermitTimeoutException.class,
+                    () -> limiter.acquire(Duration.ofMillis(300)));
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(took >= 300 && took < 300 + 400, "gave up after " + took + " ms");
+            assertEquals("Outbound limit [slow-api] (1/10s): no permit within 300 ms", e.getMessage());
+            assertEquals("slow-api", e.limiter());
+        } finally {
+            a.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void waitingCallersAllGetTheirTurn(RedisServer redis) throws Exception {
+        RedissonClient a = client(redis);
+        ExecutorService callers = Executors.newFixedThreadPool(12);
+        try (OutboundLimiter limiter = OutboundLimiter.builder("turns", "4/500ms").redisson(a)
+                .keyPrefix(RedisExtension.uniquePrefix()).build()) {
+            List<Future<Long>> waits = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                waits.add(callers.submit(() -> {
+                    long start = System.nanoTime();
+                    limiter.acquire(Duration.ofSeconds(10));
+                    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                }));
+            }
+            long longest = 0;
+            for (Future<Long> w : waits) {
+                longest = Math.max(longest, w.get(15, TimeUnit.SECONDS));
+            }
+            // 12 callers at 4 per 510 ms: the last is served in its third window, none starves
+            assertTrue(longest < 3_000, "longest wait " + longest + " ms");
+        } finally {
+            callers.shutdownNow();
+            a.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void badSettingsAreNamed() {
+        IllegalArgumentException limits = assertThrows(IllegalArgumentException.class,
+                () -> OutboundLimiter.builder("api", "20/x").build());
+        assertEquals("limits [20/x]: period [x] must be like 1s, 5m, PT1H", limits.getMessage());
+        IllegalArgumentException name = assertThrows(IllegalArgumentException.class,
+                () -> OutboundLimiter.builder("game api", "20/s").build());
+        assertTrue(name.getMessage().startsWith("name [game api] must be"), name.getMessage());
+        IllegalArgumentException noClient = assertThrows(IllegalArgumentException.class,
+                () -> OutboundLimiter.builder("api", "20/s").build());
+        assertEquals("OutboundLimiter [api] needs redisson(client) or servletContext(context)", noClient.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> OutboundLimiter.builder("api", "20/s").onBackendFailure("maybe"));
+    }
+
+    @Test
+    void whenRedisFailsEachPolicyAnswersWithinTheTimeout() throws Exception {
+        try (RedisServer redis = RedisServer.startNew()) {
+            RedissonClient a = client(redis);
+            try (OutboundLimiter deny = OutboundLimiter.builder("d", "100/1s").redisson(a).onBackendFailure("deny")
+                         .backendTimeout(Duration.ofMillis(300)).build();
+                 OutboundLimiter allow = OutboundLimiter.builder("a", "100/1s").redisson(a)
+                         .backendTimeout(Duration.ofMillis(300)).build();
+                 OutboundLimiter local = OutboundLimiter.builder("l", "5/1m").redisson(a).onBackendFailure("local")
+                         .backendTimeout(Duration.ofMillis(300)).build()) {
+                assertTrue(deny.tryAcquire());
+                redis.pause(); // hung: nothing answers
+                try {
+                    long start = System.nanoTime();
+                    assertThrows(BackendUnavailableException.class, () -> deny.acquire(Duration.ofSeconds(5)));
+                    assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 300 + 100);
+                    assertTrue(!deny.tryAcquire());
+                    start = System.nanoTime();
+                    assertTrue(allow.tryAcquire());
+                    assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 300 + 100);
+                    int granted = 0;
+                    for (int i = 0; i < 8; i++) {
+                        granted += local.tryAcquire() ? 1 : 0;
+                    }
+                    assertEquals(5, granted);
+                    assertEquals("DOWN", local.backendState());
+                } finally {
+                    redis.resume();
+                }
+            } finally {
+                a.shutdown(0, 2, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
