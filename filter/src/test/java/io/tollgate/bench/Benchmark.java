@@ -1,0 +1,268 @@
+package io.tollgate.bench;
+
+import io.tollgate.DoubleSubmitFilter;
+import io.tollgate.RateLimitFilter;
+import io.tollgate.Tollgate;
+import io.tollgate.testing.RedisServer;
+import io.tollgate.testing.Resp;
+import jakarta.servlet.DispatcherType;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What Tollgate's filters cost, measured against a filter-less app, a floor filter doing one Redis GET and
+ * a bare filter calling Redisson's {@code RRateLimiter.tryAcquire()}.
+ *
+ * <p>Run from the repository root (loopback only; starts and stops its own redis-server and Jetty):
+ * <pre>mvn -q -pl filter -Pbench test-compile exec:java</pre>
+ * Options (system properties): {@code -Dbench.seconds=3} per measured run, {@code -Dbench.rounds=3},
+ * {@code -Dbench.connections=32}, {@code -Dbench.warmup=2} seconds per variant before the rounds. Every
+ * round runs every variant once, in the same order (A B C … A B C …), so a slow patch of a shared machine
+ * spreads over all of them. With the defaults a run takes about two minutes.
+ *
+ * <p>Per variant it prints requests/s, p50/p99 latency, Redis commands per request (server side,
+ * {@code INFO commandstats}, commands inside scripts included), round trips per request (commands or
+ * batches the variant's Redisson client wrote), JVM bytes allocated per request, and ratios to the
+ * no-filter and floor variants; then a flooding client, one hot key against per-client keys, the targets,
+ * and Redis memory per limiter.
+ */
+public final class Benchmark {
+
+    private static final String NONE = "none";
+    private static final String FLOOR = "floor";
+    private static final String BARE = "bare";
+    private static final String ONE_LIMIT = "rl-1";
+    private static final String TWO_LIMITS = "rl-2";
+    private static final String SUBMIT = "submit";
+    private static final String GLOBAL = "rl-global";
+    private static final String BARE_FLOOD = "bare-flood";
+    private static final String FLOOD = "rl-flood";
+
+    private final double seconds = Double.parseDouble(System.getProperty("bench.seconds", "3"));
+    private final int rounds = Integer.getInteger("bench.rounds", 3);
+    private final int connections = Integer.getInteger("bench.connections", 32);
+    private final double warmup = Double.parseDouble(System.getProperty("bench.warmup", "2"));
+    private final PrintStream out = System.out;
+
+    public static void main(String[] args) throws Exception {
+        // Tollgate logs its settings at INFO when a filter starts: keep the report readable
+        System.setProperty("org.slf4j.simpleLogger.log.io.tollgate", "warn");
+        new Benchmark().run();
+    }
+
+    private static List<Variant> variants(String redisUrl) {
+        List<Variant> v = new ArrayList<>();
+        v.add(new Variant(NONE, "no filter", null, Map.of(), false, false));
+        v.add(new Variant(FLOOR, "floor: one Redis GET per request", FloorFilter.class, Map.of(), false, false));
+        v.add(new Variant(BARE, "bare RRateLimiter.tryAcquire(), 100000/1s per client", BareRateLimitFilter.class,
+                Map.of("limits", "100000/1s"), false, false));
+        v.add(new Variant(ONE_LIMIT, "RateLimitFilter limits=100000/1s key=header:X-Client (headers draft)",
+                RateLimitFilter.class, tollgate(redisUrl, "limits", "100000/1s", "key", "header:X-Client"), false, false));
+        v.add(new Variant(TWO_LIMITS, "RateLimitFilter limits=100000/1s, 100000/1m key=header:X-Client",
+                RateLimitFilter.class, tollgate(redisUrl, "limits", "100000/1s, 100000/1m", "key", "header:X-Client"),
+                false, false));
+        v.add(new Variant(SUBMIT, "DoubleSubmitFilter client=header:X-Client, POST, unique bodies",
+                DoubleSubmitFilter.class, tollgate(redisUrl, "client", "header:X-Client"), true, false));
+        v.add(new Variant(GLOBAL, "RateLimitFilter limits=100000/1s key=global (one hot key)",
+                RateLimitFilter.class, tollgate(redisUrl, "limits", "100000/1s", "key", "global"), false, false));
+        v.add(new Variant(BARE_FLOOD, "bare RRateLimiter 100/1m, every connection one client",
+                BareRateLimitFilter.class, Map.of("limits", "100/1m"), false, true));
+        v.add(new Variant(FLOOD, "RateLimitFilter limits=100/1m key=global, every connection one client",
+                RateLimitFilter.class, tollgate(redisUrl, "limits", "100/1m", "key", "global"), false, true));
+        return v;
+    }
+
+    /** Init-params of a Tollgate filter, as web.xml carries them. */
+    private static Map<String, String> tollgate(String redisUrl, String... params) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put(Tollgate.PARAM_REDIS_ADDRESS, redisUrl);
+        for (int i = 0; i < params.length; i += 2) {
+            p.put(params[i], params[i + 1]);
+        }
+        return p;
+    }
+
+    private void run() throws Exception {
+        long began = System.nanoTime();
+        try (RedisServer redis = RedisServer.startNew(); Resp admin = redis.connect()) {
+            List<Variant> variants = variants(redis.url());
+            Map<String, CountingRedisson> clients = new LinkedHashMap<>();
+            Server jetty = new Server();
+            try {
+                ServerConnector connector = new ServerConnector(jetty);
+                connector.setHost("127.0.0.1");
+                connector.setPort(0);
+                jetty.addConnector(connector);
+                ContextHandlerCollection contexts = new ContextHandlerCollection();
+                for (Variant v : variants) {
+                    contexts.addHandler(context(v, redis.url(), clients));
+                }
+                jetty.setHandler(contexts);
+                jetty.start();
+                header(admin, variants.size());
+                report(measureAll(new HttpLoad(connector.getLocalPort(), connections), variants, clients, admin));
+            } finally {
+                jetty.stop();
+                clients.values().forEach(CountingRedisson::close);
+            }
+            out.println();
+            out.println("Redis memory of one client's limiter, one-limit policy (10000/1h), MEMORY USAGE SAMPLES 0:");
+            try (CountingRedisson client = new CountingRedisson(redis.url())) {
+                LimiterMemory.measure(client.client(), admin).print(out);
+            }
+        }
+        out.printf("%nDone in %.0f s; load average now %.2f.%n", (System.nanoTime() - began) / 1e9,
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+
+    /** Warms every variant up, then runs the rounds: each round runs every variant once, in the same order. */
+    private Map<String, Tally> measureAll(HttpLoad load, List<Variant> variants, Map<String, CountingRedisson> clients,
+            Resp redis) throws IOException, InterruptedException {
+        for (Variant v : variants) {
+            load.open(v.path(), v.post(), v.oneClient()).go(nanos(warmup));
+        }
+        Map<String, Tally> tallies = new LinkedHashMap<>();
+        variants.forEach(v -> tallies.put(v.name(), new Tally(v)));
+        for (int round = 0; round < rounds; round++) {
+            for (Variant v : variants) {
+                measure(load, v, clients.get(v.name()), redis, tallies.get(v.name()));
+            }
+        }
+        return tallies;
+    }
+
+    /** The variant's webapp: its filter (if any) lent its own counting Redisson client, and the OK servlet. */
+    private static ServletContextHandler context(Variant v, String redisUrl, Map<String, CountingRedisson> clients) {
+        ServletContextHandler context = new ServletContextHandler("/" + v.name());
+        if (v.filter() != null) {
+            CountingRedisson client = new CountingRedisson(redisUrl);
+            clients.put(v.name(), client);
+            context.setAttribute(Tollgate.REDISSON_ATTRIBUTE, client.client());
+            FilterHolder holder = new FilterHolder(v.filter());
+            holder.setName(v.name());
+            v.initParams().forEach(holder::setInitParameter);
+            context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST));
+        }
+        context.addServlet(new ServletHolder(new OkServlet()), "/*");
+        return context;
+    }
+
+    private void measure(HttpLoad load, Variant v, CountingRedisson client, Resp redis, Tally tally)
+            throws IOException, InterruptedException {
+        HttpLoad.Run run = load.open(v.path(), v.post(), v.oneClient());
+        Map<String, Long> tripsBefore = client == null ? Map.of() : client.roundTrips();
+        CommandStats commandsBefore = CommandStats.read(redis);
+        Map<Long, Long> allocatedBefore = Allocations.snapshot();
+        HttpLoad.Result result = run.go(nanos(seconds));
+        Map<Long, Long> allocatedAfter = Allocations.snapshot();
+        CommandStats commands = CommandStats.read(redis).minus(commandsBefore);
+        Map<String, Long> trips = Tally.minus(client == null ? Map.of() : client.roundTrips(), tripsBefore);
+        tally.add(result, commands.calls, trips, Allocations.between(allocatedBefore, allocatedAfter));
+    }
+
+    private static long nanos(double seconds) {
+        return (long) (seconds * 1e9);
+    }
+
+    private void header(Resp redis, int variants) throws IOException {
+        Matcher version = Pattern.compile("redis_version:(\\S+)").matcher((String) redis.call("INFO", "server"));
+        out.printf("Tollgate benchmark: %d connections, %d rounds x %.1f s per variant, interleaved, after %.1f s"
+                        + " warm-up each (about %.0f s)%n", connections, rounds, seconds, warmup,
+                variants * (warmup + rounds * seconds));
+        out.printf("Redis %s, Jetty %s, Java %s, %d CPUs, load average at start %.2f; all on 127.0.0.1%n%n",
+                version.find() ? version.group(1) : "?", Server.getVersion(), System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors(),
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+
+    private void report(Map<String, Tally> t) {
+        Tally none = t.get(NONE);
+        Tally floor = t.get(FLOOR);
+        double allocNone = none.perRequest(none.allocatedBytes);
+        Table main = new Table("variant", "req/s", "x none", "x floor", "p50 ms", "p99 ms", "p50 x floor",
+                "cmds/req", "evalsha/req", "rt/req", "alloc B/req", "- none", "answers");
+        for (Tally x : t.values()) {
+            double alloc = x.perRequest(x.allocatedBytes);
+            main.row(x.variant.name(), Table.num(x.perSecond()), Table.ratio(x.perSecond() / none.perSecond()),
+                    Table.ratio(x.perSecond() / floor.perSecond()), Table.num(x.percentileMillis(50)),
+                    Table.num(x.percentileMillis(99)),
+                    Table.ratio(x.percentileMillis(50) / floor.percentileMillis(50)),
+                    Table.num(x.perRequest(x.commands)), Table.num(x.perRequest(x.evalsha)),
+                    x.variant.filter() == null ? "-" : Table.num(x.perRequest(x.roundTrips)),
+                    Table.num(alloc), Table.num(alloc - allocNone), x.answers());
+        }
+        main.print(out);
+        out.println();
+        for (Tally x : t.values()) {
+            out.printf("  %-10s %s%n", x.variant.name(), x.variant.description());
+        }
+        long eval = t.values().stream().mapToLong(x -> x.eval).sum();
+        out.printf("  cmds = Redis commands (INFO commandstats, inside scripts included, PING/INFO left out);"
+                + " rt = round trips the variant's client wrote; EVAL calls during the runs: %d%n", eval);
+
+        out.println();
+        out.println("Per request, by command: round trips the client wrote | commands Redis ran");
+        for (Tally x : t.values()) {
+            if (x.variant.filter() != null) {
+                out.printf("  %-10s %s | %s%n", x.variant.name(), x.perRequest(x.roundTripsByName),
+                        x.perRequest(x.commandsByName));
+            }
+        }
+
+        Tally bareFlood = t.get(BARE_FLOOD);
+        Tally flood = t.get(FLOOD);
+        out.println();
+        out.println("Flooding client (every connection the same client, limit 100/1m):");
+        Table floods = new Table("variant", "rejected/s", "x bare", "admitted", "cmds/rejected", "rt/rejected",
+                "p50 ms", "p99 ms");
+        for (Tally x : List.of(bareFlood, flood)) {
+            floods.row(x.variant.name(), Table.num(x.rejectedPerSecond()),
+                    Table.ratio(x.rejectedPerSecond() / bareFlood.rejectedPerSecond()), x.statuses[200],
+                    Table.num((double) x.commands / x.rejected()), Table.num((double) x.roundTrips / x.rejected()),
+                    Table.num(x.percentileMillis(50)), Table.num(x.percentileMillis(99)));
+        }
+        floods.print(out);
+
+        Tally bare = t.get(BARE);
+        Tally one = t.get(ONE_LIMIT);
+        Tally global = t.get(GLOBAL);
+        double vsBare = one.perSecond() / bare.perSecond();
+        double tripsPerDecision = one.perRequest(one.roundTrips);
+        double floodCommands = (double) flood.commands / flood.rejected();
+        double floodRate = flood.rejectedPerSecond() / bareFlood.rejectedPerSecond();
+        double hot = global.perSecond() / one.perSecond();
+        out.println();
+        out.println("Targets (reported, not tuned for):");
+        target("RateLimitFilter (1 limit, headers on) req/s vs bare tryAcquire()", Table.ratio(vsBare),
+                ">= 0.90x", vsBare >= 0.9);
+        target("round trips per decision, RateLimitFilter 1 limit", String.format("%.4f", tripsPerDecision),
+                "exactly 1", Math.abs(tripsPerDecision - 1) < 0.001);
+        target("round trips per decision, RateLimitFilter 2 limits",
+                String.format("%.4f", t.get(TWO_LIMITS).perRequest(t.get(TWO_LIMITS).roundTrips)), "exactly 1",
+                Math.abs(t.get(TWO_LIMITS).perRequest(t.get(TWO_LIMITS).roundTrips) - 1) < 0.001);
+        target("flooding client: Redis commands per rejected request", Table.num(floodCommands), "<= 0.05",
+                floodCommands <= 0.05);
+        target("flooding client: rejections/s vs bare tryAcquire() flooded", Table.ratio(floodRate), ">= 2x",
+                floodRate >= 2);
+        target("one hot global key req/s vs per-client keys (rl-1)", Table.ratio(hot), ">= 0.90x", hot >= 0.9);
+    }
+
+    private void target(String what, String measured, String goal, boolean met) {
+        out.printf("  %-64s %9s  (target %-9s) %s%n", what, measured, goal, met ? "met" : "MISSED");
+    }
+}
