@@ -17,9 +17,10 @@ import java.util.concurrent.TimeUnit;
  * an explicit lease (no watchdog), and a completion record beside it that outlives the lock by the window.
  *
  * <p>Keys, in one hash slot: {@code <id>:lock} (a Redisson lock hash) and {@code <id>:done}. A guarded
- * request costs four round trips when it runs (lock, read the record, write the record, unlock): the
- * record must be read after the lock is held and written before it is released, or a repeat could slip
- * between a completed first request and its record.
+ * request that runs costs four calls (lock, read the record, write the record, unlock; Redisson's unlock
+ * adds a fifth round trip, the DEL of its unlock latch): the record must be read after the lock is held
+ * and written before it is released, or a repeat could slip between a completed first request and its
+ * record. See docs/benchmarks.md.
  */
 public final class RedisSubmissionGuard implements SubmissionGuard {
 
