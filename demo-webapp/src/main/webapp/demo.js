@@ -175,6 +175,25 @@ async function doubleClick(mode) {
   $('delta-' + mode).textContent = `+${after - before} for 5 clicks`;
 }
 
+async function outbound(mode) {
+  const box = $('result-' + mode);
+  box.textContent = 'running for 3 s (after 1 s for the provider to forget the last run)…';
+  const res = await fetch('/api/outbound?mode=' + mode + '&seconds=3', {cache: 'no-store'});
+  const r = await res.json();
+  if (!res.ok) { box.textContent = r.error || res.status; return; }
+  const total = r.ok + r.refused429;
+  const pct = n => total ? (100 * n / total) + '%' : '0';
+  box.dataset.refused = r.refused429;
+  box.dataset.beta = r.byProvider.beta;
+  box.innerHTML =
+    `<div class="bar"><span class="ok" style="width:${pct(r.byProvider.alpha)}"></span>` +
+    `<span class="beta" style="width:${pct(r.byProvider.beta)}"></span>` +
+    `<span class="no" style="width:${pct(r.refused429)}"></span></div>` +
+    `<b>${r.okPerSecond}</b> answered per second (provider limit ${r.providerLimitPerSecond}/s each)<br>` +
+    `alpha <b>${r.byProvider.alpha}</b> · beta <b>${r.byProvider.beta}</b> · ` +
+    `<span class="${r.refused429 ? 'no-text' : 'ok-text'}">429 from the provider: <b>${r.refused429}</b></span>`;
+}
+
 function wire() {
   $('send-one').addEventListener('click', () => quote());
   $('burst').addEventListener('click', () => burst(25));
@@ -187,6 +206,7 @@ function wire() {
     el.querySelector('button').addEventListener('click', () => item(el)));
   $('double-reject').addEventListener('click', () => doubleClick('reject'));
   $('double-replay').addEventListener('click', () => doubleClick('replay'));
+  ['direct', 'limited', 'chain'].forEach(m => $('run-' + m).addEventListener('click', () => outbound(m)));
   setInterval(renderChart, 250);
 }
 

@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The demo page in headless Chromium: the burst shows rejections and an empty budget on the chart;
- * "double-click ×5" shows one order run, in both modes. Runs with {@code mvn verify -Pbrowser}.
+ * "double-click ×5" shows one order run, in both modes; calling the external API directly draws 429s,
+ * through a ProviderChain none. Runs with {@code mvn verify -Pbrowser}.
  */
 @EnabledIfSystemProperty(named = "tollgate.demo.browser", matches = "true")
 class DemoBrowserIT {
@@ -62,6 +63,14 @@ class DemoBrowserIT {
 
                 chromium.click(".endpoint[data-item=apple] button");
                 chromium.await("document.querySelector('.endpoint[data-item=apple] .status').textContent === '200'", WAIT);
+
+                chromium.click("#run-direct");
+                chromium.await("document.getElementById('result-direct').dataset.refused !== undefined", WAIT);
+                assertTrue(chromium.eval("Number(document.getElementById('result-direct').dataset.refused)").asInt() > 0);
+                chromium.click("#run-chain");
+                chromium.await("document.getElementById('result-chain').dataset.refused !== undefined", WAIT);
+                assertEquals(0, chromium.eval("Number(document.getElementById('result-chain').dataset.refused)").asInt());
+                assertTrue(chromium.eval("Number(document.getElementById('result-chain').dataset.beta)").asInt() > 0);
 
                 Path shot = screenshots.resolve("demo.png");
                 chromium.screenshot(shot);

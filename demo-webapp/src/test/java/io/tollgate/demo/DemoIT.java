@@ -113,6 +113,19 @@ class DemoIT {
         assertEquals(before + 1, ran("replay"));
     }
 
+    @Test
+    void outboundCallsStayUnderTheProvidersLimitAndSpillOverInAChain() throws Exception {
+        JsonNode direct = JSON.readTree(Http.get(uri(0, "/api/outbound?mode=direct&seconds=2")).body());
+        assertTrue(direct.get("refused429").asLong() > 0, direct.toString());
+        JsonNode limited = JSON.readTree(Http.get(uri(0, "/api/outbound?mode=limited&seconds=2")).body());
+        assertEquals(0, limited.get("refused429").asLong(), limited.toString());
+        assertTrue(limited.get("okPerSecond").asDouble() >= 0.9 * 10, limited.toString());
+        JsonNode chain = JSON.readTree(Http.get(uri(1, "/api/outbound?mode=chain&seconds=2")).body());
+        assertEquals(0, chain.get("refused429").asLong(), chain.toString());
+        assertTrue(chain.get("byProvider").get("beta").asLong() > 0, chain.toString());
+        assertTrue(chain.get("okPerSecond").asDouble() >= 0.9 * 20, chain.toString());
+    }
+
     private static List<HttpResponse<String>> fiveAtOnce(String path, String body) throws Exception {
         List<HttpRequest> requests = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
