@@ -8,14 +8,10 @@ import io.tollgate.internal.ClientIpResolver;
 import io.tollgate.internal.ClientKeys;
 import io.tollgate.internal.DoubleSubmitMetrics;
 import io.tollgate.internal.DoubleSubmitSettings;
-import io.tollgate.internal.FilterParams;
+import io.tollgate.internal.FilterRuntime;
 import io.tollgate.internal.Fingerprints;
-import io.tollgate.internal.InvalidSettingException;
-import io.tollgate.internal.Jmx;
 import io.tollgate.internal.ProblemResponse;
 import io.tollgate.internal.RedisSubmissionGuard;
-import io.tollgate.internal.RedissonClients;
-import io.tollgate.internal.SharedSettings;
 import io.tollgate.internal.SubmissionGuard;
 import io.tollgate.internal.SubmissionGuard.Claim;
 import io.tollgate.internal.SubmissionRecord;
@@ -32,7 +28,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.management.ObjectName;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -125,44 +120,27 @@ public final class DoubleSubmitFilter implements Filter {
     /** Lock owner ids: negative, so they never meet a real thread id of code sharing the client. */
     private static final AtomicLong OWNERS = new AtomicLong();
 
+    private FilterRuntime<DoubleSubmitSettings> runtime;
     private DoubleSubmitSettings settings;
-    private RedissonClients.Lease lease;
     private RedisSubmissionGuard guard;
     private ClientIpResolver clientIps;
     private BackendHealth health;
     private DoubleSubmitMetrics metrics;
-    private ObjectName mbean;
     private String logPrefix;
     private final AtomicBoolean leaseWarned = new AtomicBoolean();
 
     @Override
     public void init(FilterConfig config) throws ServletException {
-        logPrefix = "Tollgate DoubleSubmitFilter [" + config.getFilterName() + "]";
-        FilterParams params;
-        try {
-            params = FilterParams.read(config, "DoubleSubmitFilter", DoubleSubmitSettings.NAMES, SharedSettings.NAMES);
-            settings = DoubleSubmitSettings.parse(params);
-        } catch (InvalidSettingException e) {
-            throw new ServletException(e.getMessage());
-        }
-        try {
-            lease = RedissonClients.acquire(config.getServletContext(), settings.shared());
-        } catch (IllegalArgumentException e) {
-            throw new ServletException(params.invalid(Tollgate.PARAM_REDISSON_CONFIG, e.getMessage()).getMessage(), e);
-        }
-        guard = new RedisSubmissionGuard(lease.client());
+        runtime = FilterRuntime.start(config, "DoubleSubmitFilter", LOG, DoubleSubmitSettings.NAMES,
+                DoubleSubmitSettings::parse, DoubleSubmitSettings::shared);
+        settings = runtime.settings();
+        logPrefix = runtime.logPrefix();
+        health = runtime.health();
+        guard = new RedisSubmissionGuard(runtime.client());
         clientIps = settings.clientIpResolver();
-        health = new BackendHealth(logPrefix);
         metrics = new DoubleSubmitMetrics(health, settings.toString());
-        mbean = Jmx.register(metrics, "DoubleSubmitFilter", config.getServletContext(), config.getFilterName());
-        LOG.info("{} started: {}", logPrefix, settings);
-        String notConnected = RedissonClients.connect(() -> guard.connect(settings.shared().keyPrefix()),
-                settings.shared().backendTimeout());
-        if (notConnected != null) {
-            LOG.warn("{} Redis does not answer yet; requests are {} until it does: {}", logPrefix,
-                    settings.shared().onBackendFailure() == BackendFailurePolicy.DENY ? "denied" : "unguarded",
-                    notConnected);
-        }
+        runtime.ready(config, metrics, () -> guard.connect(settings.shared().keyPrefix()),
+                settings.shared().onBackendFailure() == BackendFailurePolicy.DENY ? "denied" : "unguarded");
     }
 
     @Override
@@ -430,12 +408,9 @@ public final class DoubleSubmitFilter implements Filter {
 
     @Override
     public void destroy() {
-        Jmx.unregister(mbean);
-        mbean = null;
-        if (lease != null) {
-            lease.close();
-            lease = null;
+        if (runtime != null) {
+            runtime.stop();
+            runtime = null;
         }
-        LOG.info("{} stopped", logPrefix);
     }
 }

@@ -4,9 +4,7 @@ import io.tollgate.internal.BackendFailurePolicy;
 import io.tollgate.internal.BackendHealth;
 import io.tollgate.internal.ClientIpResolver;
 import io.tollgate.internal.ClientKeys;
-import io.tollgate.internal.FilterParams;
-import io.tollgate.internal.InvalidSettingException;
-import io.tollgate.internal.Jmx;
+import io.tollgate.internal.FilterRuntime;
 import io.tollgate.internal.LocalRateLimiter;
 import io.tollgate.internal.Policy;
 import io.tollgate.internal.RateDecision;
@@ -15,9 +13,7 @@ import io.tollgate.internal.RateLimitResponses;
 import io.tollgate.internal.RateLimitSettings;
 import io.tollgate.internal.RateLimiter;
 import io.tollgate.internal.RedisRateLimiter;
-import io.tollgate.internal.RedissonClients;
 import io.tollgate.internal.RejectionMemory;
-import io.tollgate.internal.SharedSettings;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -29,7 +25,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.management.ObjectName;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,46 +92,30 @@ public final class RateLimitFilter implements Filter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitFilter.class);
 
+    private FilterRuntime<RateLimitSettings> runtime;
     private RateLimitSettings settings;
-    private RedissonClients.Lease lease;
     private RateLimiter limiter;
     private RateLimiter localLimiter;
     private ClientIpResolver clientIps;
     private BackendHealth health;
     private RateLimitResponses responses;
     private RateLimitMetrics metrics;
-    private ObjectName mbean;
     private String logPrefix;
 
     @Override
     public void init(FilterConfig config) throws ServletException {
-        logPrefix = "Tollgate RateLimitFilter [" + config.getFilterName() + "]";
-        FilterParams params;
-        try {
-            params = FilterParams.read(config, "RateLimitFilter", RateLimitSettings.NAMES, SharedSettings.NAMES);
-            settings = RateLimitSettings.parse(params, config.getServletContext());
-        } catch (InvalidSettingException e) {
-            throw new ServletException(e.getMessage());
-        }
-        try {
-            lease = RedissonClients.acquire(config.getServletContext(), settings.shared());
-        } catch (IllegalArgumentException e) {
-            throw new ServletException(params.invalid(Tollgate.PARAM_REDISSON_CONFIG, e.getMessage()).getMessage(), e);
-        }
-        RedisRateLimiter redis = new RedisRateLimiter(lease.client());
+        runtime = FilterRuntime.start(config, "RateLimitFilter", LOG, RateLimitSettings.NAMES,
+                p -> RateLimitSettings.parse(p, config.getServletContext()), RateLimitSettings::shared);
+        settings = runtime.settings();
+        logPrefix = runtime.logPrefix();
+        health = runtime.health();
+        RedisRateLimiter redis = new RedisRateLimiter(runtime.client());
         limiter = new RejectionMemory(redis);
         localLimiter = settings.shared().onBackendFailure() == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
         clientIps = settings.clientIpResolver();
-        health = new BackendHealth(logPrefix);
         responses = new RateLimitResponses(settings, logPrefix);
         metrics = new RateLimitMetrics(health, settings.toString());
-        mbean = Jmx.register(metrics, "RateLimitFilter", config.getServletContext(), config.getFilterName());
-        LOG.info("{} started: {}", logPrefix, settings);
-        String notConnected = RedissonClients.connect(redis::loadScript, settings.shared().backendTimeout());
-        if (notConnected != null) {
-            LOG.warn("{} Redis does not answer yet; requests are {} until it does: {}", logPrefix, fallbackText(),
-                    notConnected);
-        }
+        runtime.ready(config, metrics, redis::loadScript, fallbackText());
     }
 
     @Override
@@ -278,12 +257,9 @@ public final class RateLimitFilter implements Filter {
 
     @Override
     public void destroy() {
-        Jmx.unregister(mbean);
-        mbean = null;
-        if (lease != null) {
-            lease.close();
-            lease = null;
+        if (runtime != null) {
+            runtime.stop();
+            runtime = null;
         }
-        LOG.info("{} stopped", logPrefix);
     }
 }

@@ -5,18 +5,15 @@ import io.tollgate.DoubleSubmitFilterMXBean;
 import java.util.concurrent.atomic.LongAdder;
 
 /** The counters behind {@link DoubleSubmitFilterMXBean}. */
-public final class DoubleSubmitMetrics implements DoubleSubmitFilterMXBean {
+public final class DoubleSubmitMetrics extends FilterMetrics implements DoubleSubmitFilterMXBean {
 
     /** What the filter answered. */
     public enum Outcome { FIRST, DUPLICATE, REPLAYED, KEY_REUSED, UNGUARDED }
 
     private final LongAdder[] counts = new LongAdder[Outcome.values().length];
-    private final BackendHealth health;
-    private final String settings;
 
     public DoubleSubmitMetrics(BackendHealth health, String settings) {
-        this.health = health;
-        this.settings = settings;
+        super(health, settings);
         for (int i = 0; i < counts.length; i++) {
             counts[i] = new LongAdder();
         }
@@ -55,23 +52,4 @@ public final class DoubleSubmitMetrics implements DoubleSubmitFilterMXBean {
         return sum(Outcome.UNGUARDED);
     }
 
-    @Override
-    public long getBackendFailures() {
-        return health.failures();
-    }
-
-    @Override
-    public long getFallbackDecisions() {
-        return health.fallbacks();
-    }
-
-    @Override
-    public String getBackendState() {
-        return health.state();
-    }
-
-    @Override
-    public String getSettings() {
-        return settings;
-    }
 }

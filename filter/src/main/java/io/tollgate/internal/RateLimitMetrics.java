@@ -8,18 +8,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /** The counters behind {@link RateLimitFilterMXBean}. */
-public final class RateLimitMetrics implements RateLimitFilterMXBean {
+public final class RateLimitMetrics extends FilterMetrics implements RateLimitFilterMXBean {
 
     private final LongAdder admitted = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder dryRunRejected = new LongAdder();
     private final Map<String, LongAdder> rejectedByPolicy = new ConcurrentHashMap<>();
-    private final BackendHealth health;
-    private final String settings;
 
     public RateLimitMetrics(BackendHealth health, String settings) {
-        this.health = health;
-        this.settings = settings;
+        super(health, settings);
     }
 
     public void admitted() {
@@ -55,23 +52,4 @@ public final class RateLimitMetrics implements RateLimitFilterMXBean {
         return out;
     }
 
-    @Override
-    public long getBackendFailures() {
-        return health.failures();
-    }
-
-    @Override
-    public long getFallbackDecisions() {
-        return health.fallbacks();
-    }
-
-    @Override
-    public String getBackendState() {
-        return health.state();
-    }
-
-    @Override
-    public String getSettings() {
-        return settings;
-    }
 }

@@ -153,11 +153,16 @@ public final class RedissonClients {
      * container checks the undeployed webapp for leaks.
      */
     static void awaitThreadsGone(ClassLoader webapp) {
+        if (webapp == null || webapp == ClassLoader.getSystemClassLoader()) {
+            return; // not an isolated webapp (an embedded server on the application's class path): nothing can leak
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         try {
-            // Netty's global executor thread (its class is this webapp's when Netty is in WEB-INF/lib) ends
-            // a second after its last task
-            io.netty.util.concurrent.GlobalEventExecutor.INSTANCE.awaitInactivity(2, TimeUnit.SECONDS);
+            // Netty's global executor thread ends a second after its last task; it only matters when it is
+            // this webapp's (Netty in WEB-INF/lib), not a copy shared by the container
+            if (io.netty.util.concurrent.GlobalEventExecutor.class.getClassLoader() == webapp) {
+                io.netty.util.concurrent.GlobalEventExecutor.INSTANCE.awaitInactivity(2, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;

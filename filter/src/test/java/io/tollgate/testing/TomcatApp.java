@@ -10,12 +10,7 @@ import org.apache.tomcat.util.descriptor.web.FilterDef;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 /** Embedded Tomcat 11. */
 final class TomcatApp extends TestApp {
@@ -71,34 +66,11 @@ final class TomcatApp extends TestApp {
             wrapper.setAsyncSupported(true);
             context.addServletMappingDecoded(e.getKey(), name);
         }
-        List<Throwable> errors = new ArrayList<>();
-        // the context logs why it failed (under a per-container logger name); catch it at the root
-        Logger log = Logger.getLogger("");
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                if (record.getThrown() != null) {
-                    errors.add(record.getThrown());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        log.addHandler(capture);
-        try {
+        try (StartupErrors errors = new StartupErrors()) {
             tomcat.start();
-        } finally {
-            log.removeHandler(capture);
-        }
-        if (context.getState() != LifecycleState.STARTED) {
-            Throwable cause = errors.isEmpty() ? null : errors.get(0);
-            throw new StartupFailure(cause == null ? "context did not start" : rootMessage(cause), cause);
+            if (context.getState() != LifecycleState.STARTED) {
+                throw new StartupFailure(errors.firstReason("context did not start"), errors.first());
+            }
         }
     }
 

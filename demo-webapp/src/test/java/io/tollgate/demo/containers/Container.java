@@ -1,6 +1,7 @@
 package io.tollgate.demo.containers;
 
 import io.tollgate.demo.launcher.DemoLauncher;
+import io.tollgate.testing.StartupErrors;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -104,7 +105,8 @@ public abstract class Container implements AutoCloseable {
             Path work = Files.createTempDirectory(Files.createDirectories(WORK), kind.jarsDir() + "-");
             Path status = work.resolve("status");
             String launcher = Paths.get(TomcatMain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                    .toString();
+                    + File.pathSeparator
+                    + Paths.get(StartupErrors.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                     "-Xmx256m", "-DREDIS_URL=" + redisUrl,
                     "-cp", jars.resolve("*") + File.pathSeparator + launcher,

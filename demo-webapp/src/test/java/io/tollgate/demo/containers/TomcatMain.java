@@ -2,18 +2,13 @@ package io.tollgate.demo.containers;
 
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleState;
+import io.tollgate.testing.StartupErrors;
 import org.apache.catalina.startup.Tomcat;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 /**
  * Deploys a WAR in embedded Tomcat, in a JVM of its own (so Tomcat 9, 10.1 and 11 can each be tested
@@ -21,7 +16,8 @@ import java.util.logging.Logger;
  *
  * <p>Arguments: the WAR, a work directory, and a file to write {@code PORT <n>} or
  * {@code FAILED <reason>} into once the deployment is done. Only the API common to Tomcat 9 to 11 is
- * used, so one compiled class serves all three.
+ * used, so one compiled class serves all three. Its classpath: that Tomcat's jars, the demo's test
+ * classes and the filter's test classes (for {@link StartupErrors}).
  */
 public final class TomcatMain {
 
@@ -38,36 +34,12 @@ public final class TomcatMain {
         tomcat.getConnector().setProperty("address", "127.0.0.1");
         tomcat.getHost().setAppBase(Files.createDirectories(work.resolve("webapps")).toString());
         tomcat.setAddDefaultWebXmlToWebapp(false); // no JSP engine here: the WAR's web.xml is all there is
-        List<Throwable> errors = new ArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                if (record.getThrown() != null) {
-                    errors.add(record.getThrown());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger.getLogger("").addHandler(capture);
-        Context context = tomcat.addWebapp("", war.toAbsolutePath().toString());
-        tomcat.start();
-        Logger.getLogger("").removeHandler(capture);
         String answer;
-        if (context.getState() == LifecycleState.STARTED) {
-            answer = "PORT " + tomcat.getConnector().getLocalPort();
-        } else {
-            Throwable cause = errors.isEmpty() ? null : errors.get(0);
-            while (cause != null && cause.getCause() != null && cause.getCause() != cause) {
-                cause = cause.getCause();
-            }
-            answer = "FAILED " + (cause == null ? "context did not start" : cause.getMessage());
+        try (StartupErrors errors = new StartupErrors()) {
+            Context context = tomcat.addWebapp("", war.toAbsolutePath().toString());
+            tomcat.start();
+            answer = context.getState() == LifecycleState.STARTED ? "PORT " + tomcat.getConnector().getLocalPort()
+                    : "FAILED " + errors.firstReason("context did not start");
         }
         Path tmp = status.resolveSibling(status.getFileName() + ".tmp");
         Files.write(tmp, answer.getBytes(StandardCharsets.UTF_8));
@@ -79,10 +51,5 @@ public final class TomcatMain {
         tomcat.stop();
         tomcat.destroy();
         System.exit(0);
-    }
-
-    /** The classpath separator, for the test that builds our command line. */
-    static String separator() {
-        return File.pathSeparator;
     }
 }

@@ -1,0 +1,33 @@
+package io.tollgate.internal;
+
+/** The attributes every Tollgate filter's MXBean has: its view of Redis and its settings. */
+abstract class FilterMetrics {
+
+    private final BackendHealth health;
+    private final String settings;
+
+    FilterMetrics(BackendHealth health, String settings) {
+        this.health = health;
+        this.settings = settings;
+    }
+
+    /** Redis calls that failed or did not answer within backendTimeout. */
+    public long getBackendFailures() {
+        return health.failures();
+    }
+
+    /** Requests decided by onBackendFailure. */
+    public long getFallbackDecisions() {
+        return health.fallbacks();
+    }
+
+    /** {@code UP} or {@code DOWN}. */
+    public String getBackendState() {
+        return health.state();
+    }
+
+    /** The effective settings. */
+    public String getSettings() {
+        return settings;
+    }
+}
