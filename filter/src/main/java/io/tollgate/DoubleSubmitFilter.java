@@ -174,8 +174,9 @@ public final class DoubleSubmitFilter implements Filter {
                 : request.getContentType().toLowerCase(Locale.ROOT);
         long length = request.getContentLengthLong();
         boolean form = contentType.startsWith("application/x-www-form-urlencoded");
-        if (length > settings.maxBodyBytes() || contentType.startsWith("multipart/")) {
-            // not read: too large to hold, or parts the container must parse itself
+        if (length > settings.maxBodyBytes() || contentType.startsWith("multipart/") || (form && length < 0)) {
+            // not read: too large to hold, parts the container must parse itself, or a form of unknown
+            // length (its fields must all be held to answer getParameter, and it could be any size)
         } else {
             BufferedRequest buffered = BufferedRequest.read(request, settings.maxBodyBytes(), form);
             if (form && buffered.body().length == 0 && length > 0) {
@@ -291,10 +292,13 @@ public final class DoubleSubmitFilter implements Filter {
         } finally {
             if (returned && request.isAsyncStarted()) {
                 AtomicBoolean failed = new AtomicBoolean();
+                // startAsync() without arguments hands the servlet the container's own response, which
+                // the capture never sees: such a response is not stored (its repeats get 409)
+                CapturingResponse seen = request.getAsyncContext().hasOriginalRequestAndResponse() ? null : capture;
                 request.getAsyncContext().addListener(new AsyncListener() {
                     @Override
                     public void onComplete(AsyncEvent event) {
-                        finish(id, owner, keep, fingerprint, !failed.get(), out, capture);
+                        finish(id, owner, keep, fingerprint, !failed.get(), out, seen);
                     }
 
                     @Override
@@ -329,7 +333,7 @@ public final class DoubleSubmitFilter implements Filter {
             done = guard.abandon(id, owner);
         } else {
             SubmissionRecord record;
-            if (capture == null || capture.overflow()) {
+            if (capture == null || capture.overflow()) { // reject mode, too large, or written past the capture
                 record = SubmissionRecord.marker(fingerprint);
             } else {
                 List<String[]> headers = capture.replayableHeaders();

@@ -94,7 +94,7 @@ public final class RateLimitFilter implements Filter {
 
     private FilterRuntime<RateLimitSettings> runtime;
     private RateLimitSettings settings;
-    private RateLimiter limiter;
+    private RejectionMemory limiter;
     private RateLimiter localLimiter;
     private ClientIpResolver clientIps;
     private BackendHealth health;
@@ -137,7 +137,9 @@ public final class RateLimitFilter implements Filter {
             return;
         }
         String clientIp = clientIps.resolve(request);
-        RateDecision[] decisions = health.shouldAsk() ? decide(limiter, request, policies, clientIp) : null;
+        String[] keys = keys(request, policies, clientIp);
+        // while Redis is known to be down, a rejection it gave earlier still holds
+        RateDecision[] decisions = health.shouldAsk() ? decide(limiter, keys, policies) : recall(keys, policies);
         if (decisions == null) {
             health.fellBack();
             switch (settings.shared().onBackendFailure()) {
@@ -145,7 +147,7 @@ public final class RateLimitFilter implements Filter {
                     responses.backendUnavailable(response, policies.get(0));
                     return;
                 case LOCAL:
-                    decisions = decide(localLimiter, request, policies, clientIp);
+                    decisions = decide(localLimiter, keys, policies);
                     break;
                 default:
                     chain.doFilter(request, response);
@@ -189,25 +191,44 @@ public final class RateLimitFilter implements Filter {
         return out;
     }
 
+    /** Each policy's Redis key for this request's client. */
+    private String[] keys(HttpServletRequest request, List<Policy> policies, String clientIp) {
+        String[] keys = new String[policies.size()];
+        for (int i = 0; i < keys.length; i++) {
+            Policy policy = policies.get(i);
+            keys[i] = policy.redisKey(settings.shared().keyPrefix(), ClientKeys.hash(policy.key().resolve(request, clientIp)));
+        }
+        return keys;
+    }
+
+    /** The rejections remembered for these keys, when every policy has one; else null. Never asks Redis. */
+    private RateDecision[] recall(String[] keys, List<Policy> policies) {
+        RateDecision[] decisions = new RateDecision[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            decisions[i] = limiter.recall(keys[i], policies.get(i).limits());
+            if (decisions[i] == null) {
+                return null;
+            }
+        }
+        return decisions;
+    }
+
     /**
      * Asks the limiter for every policy at once; null when it failed or did not answer within
      * backendTimeout (only Redis can: the local limiter answers at once).
      */
-    private RateDecision[] decide(RateLimiter from, HttpServletRequest request, List<Policy> policies,
-            String clientIp) {
+    private RateDecision[] decide(RateLimiter from, String[] keys, List<Policy> policies) {
         long deadline = System.nanoTime() + settings.shared().backendTimeout().toNanos();
         List<CompletableFuture<RateDecision>> futures = new ArrayList<>(policies.size());
         try {
-            for (Policy policy : policies) {
-                String key = policy.redisKey(settings.shared().keyPrefix(),
-                        ClientKeys.hash(policy.key().resolve(request, clientIp)));
-                futures.add(from.tryAcquire(key, policy.limits()).toCompletableFuture());
+            for (int i = 0; i < keys.length; i++) {
+                futures.add(from.tryAcquire(keys[i], policies.get(i).limits()).toCompletableFuture());
             }
             RateDecision[] decisions = new RateDecision[policies.size()];
             for (int i = 0; i < decisions.length; i++) {
                 decisions[i] = futures.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
-            if (from == limiter) {
+            if (from == limiter && answeredByRedis(decisions)) {
                 health.succeeded();
             }
             return decisions;
@@ -218,6 +239,16 @@ public final class RateLimitFilter implements Filter {
             backendFailed(e, futures);
         }
         return null;
+    }
+
+    /** Whether Redis itself answered (a rejection remembered in process says nothing of its health). */
+    private static boolean answeredByRedis(RateDecision[] decisions) {
+        for (RateDecision d : decisions) {
+            if (!d.remembered()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** What requests get while Redis fails, for log lines. */

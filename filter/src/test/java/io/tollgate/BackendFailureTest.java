@@ -45,6 +45,31 @@ class BackendFailureTest {
     }
 
     @Test
+    void deploysWithinBackendTimeoutWhenRedisHangsAndAnswersWithinItToo() throws Exception {
+        try (RedisServer redis = RedisServer.startNew()) {
+            redis.pause(); // accepts connections, answers nothing
+            try {
+                FilterSpec filter = FilterSpec.of("api", RateLimitFilter.class).param("redisAddress", redis.url())
+                        .param("limits", "1/1m").param("backendTimeout", "300ms").param("onBackendFailure", "deny");
+                long start = System.nanoTime();
+                try (TestApp app = TestApp.Kind.TOMCAT.builder().filter(filter).servlet("/*", new CountingServlet())
+                        .start()) {
+                    long deploy = Duration.ofNanos(System.nanoTime() - start).toMillis();
+                    assertTrue(deploy < 300 + 1500, "deployed in " + deploy + " ms");
+                    for (int i = 0; i < 3; i++) {
+                        long t = System.nanoTime();
+                        assertEquals(503, Http.get(app.uri("/")).statusCode());
+                        long took = Duration.ofNanos(System.nanoTime() - t).toMillis();
+                        assertTrue(took < 300 + 100, "answered in " + took + " ms");
+                    }
+                }
+            } finally {
+                redis.resume();
+            }
+        }
+    }
+
+    @Test
     void denyAnswers503ProblemWithRetryAfterWhenRedisIsDown() throws Exception {
         int port;
         try (RedisServer probe = RedisServer.startNew()) {

@@ -269,6 +269,42 @@ class DoubleSubmitFilterTest {
 
     @ParameterizedTest
     @EnumSource(TestApp.Kind.class)
+    void aFormOfUnknownLengthIsLeftToTheContainer(TestApp.Kind kind, RedisServer redis) throws Exception {
+        SubmitServlet servlet = new SubmitServlet();
+        try (TestApp app = app(kind, redis, servlet)) {
+            byte[] form = SubmitServlet.utf8("item=book&qty=2");
+            for (int i = 0; i < 2; i++) {
+                HttpRequest chunked = Http.request(app.uri("/order/form"), "Content-Type",
+                        "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofInputStream(
+                                () -> new java.io.ByteArrayInputStream(form))).build();
+                HttpResponse<String> r = send(chunked);
+                assertEquals(201, r.statusCode()); // not read, so not fingerprinted: both run
+                assertTrue(r.body().endsWith("form={item=book, qty=2}"), r.body());
+            }
+            assertEquals(2, servlet.runs());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
+    void aResponseWrittenPastTheCaptureIsNotReplayedEmpty(TestApp.Kind kind, RedisServer redis) throws Exception {
+        AsyncSubmitServlet servlet = new AsyncSubmitServlet(); // startAsync() without arguments
+        servlet.release();
+        try (TestApp app = app(kind, redis, servlet, "mode", "replay")) {
+            byte[] body = SubmitServlet.utf8("{\"async\":\"replay\"}");
+            HttpResponse<String> first = send(post(app.uri("/pay"), body));
+            assertEquals(200, first.statusCode());
+            assertEquals("order 1", first.body());
+            // written through startAsync()'s own response, the body never reached the capture: no empty replay
+            HttpResponse<String> repeat = send(post(app.uri("/pay"), body));
+            assertEquals(409, repeat.statusCode());
+            assertEquals("Duplicate submission", title(repeat));
+            assertEquals(1, servlet.runs());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
     void formsParsedByAnEarlierFilterAreStillToldApart(TestApp.Kind kind, RedisServer redis) throws Exception {
         SubmitServlet servlet = new SubmitServlet();
         TestApp.Builder b = kind.builder().filter(FilterSpec.of("reads-params", io.tollgate.testing.ParamReadingFilter.class))

@@ -158,6 +158,30 @@ class OutageTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void rejectionsRememberedInProcessDoNotMakeAHungRedisLookHealthy() throws Exception {
+        try (RedisServer redis = RedisServer.startNew(); TestApp app = limiterApp(redis, "allow")) {
+            for (int i = 0; i < 21; i++) {
+                Http.get(app.uri("/"), "X-Client", "flooder"); // the 21st is rejected and remembered
+            }
+            redis.pause();
+            try {
+                assertEquals(200, Http.get(app.uri("/"), "X-Client", "someone").statusCode());
+                assertEquals("DOWN", backendState("RateLimitFilter", "api"));
+                // for more than a trial interval, only the remembered client calls
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+                while (System.nanoTime() < until) {
+                    assertEquals(429, Http.get(app.uri("/"), "X-Client", "flooder").statusCode());
+                }
+                assertEquals("DOWN", backendState("RateLimitFilter", "api"));
+                List<Answer> others = load(i -> Http.request(app.uri("/"), "X-Client", "other-" + i).GET().build());
+                assertAnsweredWithin(others, Set.of(200));
+            } finally {
+                redis.resume();
+            }
+        }
+    }
+
     @ParameterizedTest(name = "onBackendFailure={0}")
     @ValueSource(strings = {"allow", "deny"})
     void doubleSubmitGuardThroughKillHangAndRestart(String policy) throws Exception {

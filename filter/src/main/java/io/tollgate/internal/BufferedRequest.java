@@ -30,6 +30,9 @@ import java.util.Map;
  */
 public final class BufferedRequest extends HttpServletRequestWrapper {
 
+    /** Most form fields read from a body, as containers cap them. */
+    static final int MAX_PARAMETERS = 10_000;
+
     private final byte[] head;
     private final boolean complete;
     private final InputStream rest;
@@ -49,20 +52,15 @@ public final class BufferedRequest extends HttpServletRequestWrapper {
 
     /**
      * Reads at most {@code limit + 1} bytes of the body; {@link #complete()} tells whether that was all of it.
-     * For a form ({@code application/x-www-form-urlencoded}) the whole body is read, so that its fields can
-     * be served by {@code getParameter} — the container cannot parse a body it no longer has.
+     * A form ({@code application/x-www-form-urlencoded}) must declare a length within the limit (the caller
+     * checks): its fields are then served by {@code getParameter}, since the container cannot parse a body it
+     * no longer has.
      */
     public static BufferedRequest read(HttpServletRequest request, long limit, boolean form) throws IOException {
         InputStream in = request.getInputStream();
         byte[] head = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
         boolean complete = head.length <= limit;
-        if (form && !complete) {
-            byte[] all = in.readAllBytes();
-            byte[] whole = Arrays.copyOf(head, head.length + all.length);
-            System.arraycopy(all, 0, whole, head.length, all.length);
-            return new BufferedRequest(request, whole, false, new ByteArrayInputStream(new byte[0]), true);
-        }
-        return new BufferedRequest(request, head, complete, complete ? null : in, form);
+        return new BufferedRequest(request, head, complete, complete ? null : in, form && complete);
     }
 
     /** Whether the whole body was read (it is at most the limit). */
@@ -137,9 +135,13 @@ public final class BufferedRequest extends HttpServletRequestWrapper {
             Map<String, List<String>> all = new LinkedHashMap<>();
             super.getParameterMap().forEach((k, v) -> all.computeIfAbsent(k, x -> new ArrayList<>()).addAll(Arrays.asList(v)));
             Charset charset = charset();
+            int count = 0;
             for (String pair : new String(head, StandardCharsets.ISO_8859_1).split("&")) {
                 if (pair.isEmpty()) {
                     continue;
+                }
+                if (++count > MAX_PARAMETERS) {
+                    break; // as containers cap them (Tomcat's maxParameterCount): a body of tiny pairs costs no more
                 }
                 int eq = pair.indexOf('=');
                 try {

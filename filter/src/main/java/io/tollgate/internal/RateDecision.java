@@ -14,15 +14,27 @@ public final class RateDecision {
     private final long[] waitMillis;
     private final String key;
     private final String permitId;
+    private final boolean remembered;
 
     RateDecision(boolean admitted, List<Limit> limits, long[] remaining, long[] waitMillis, String key,
             String permitId) {
+        this(admitted, limits, remaining, waitMillis, key, permitId, false);
+    }
+
+    private RateDecision(boolean admitted, List<Limit> limits, long[] remaining, long[] waitMillis, String key,
+            String permitId, boolean remembered) {
         this.admitted = admitted;
         this.limits = limits;
         this.remaining = remaining;
         this.waitMillis = waitMillis;
         this.key = key;
         this.permitId = permitId;
+        this.remembered = remembered;
+    }
+
+    /** Whether this rejection was answered in process from an earlier one (Redis was not asked). */
+    public boolean remembered() {
+        return remembered;
     }
 
     public boolean admitted() {
@@ -62,7 +74,7 @@ public final class RateDecision {
         for (int i = 0; i < shorter.length; i++) {
             shorter[i] = Math.max(1, waitMillis[i] - elapsedMillis);
         }
-        return new RateDecision(admitted, limits, remaining, shorter, key, null);
+        return new RateDecision(admitted, limits, remaining, shorter, key, null, true);
     }
 
     /** This admitted decision after its permit was given back: one more remaining in every limit. */

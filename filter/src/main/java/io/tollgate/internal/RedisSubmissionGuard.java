@@ -9,6 +9,7 @@ import org.redisson.client.codec.ByteArrayCodec;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -66,9 +67,23 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
                         : CompletableFuture.completedFuture(new Claim(Outcome.IN_FLIGHT, null))));
     }
 
-    /** Holding the lock: a record means the submission already completed, so the lock goes straight back. */
+    /**
+     * Holding the lock: a record means the submission already completed, so the lock goes straight back;
+     * so it does when the record cannot be read (the request will not run, and must not block its retry).
+     */
     private CompletionStage<Claim> afterLocked(String id, long owner) {
-        return readRecord(id).thenApply(existing -> {
+        CompletionStage<byte[]> read;
+        try {
+            read = readRecord(id);
+        } catch (RuntimeException e) {
+            lock(id).unlockAsync(owner);
+            return CompletableFuture.failedFuture(e);
+        }
+        return read.handle((existing, e) -> {
+            if (e != null) {
+                lock(id).unlockAsync(owner);
+                throw e instanceof CompletionException ? (CompletionException) e : new CompletionException(e);
+            }
             if (existing == null) {
                 return new Claim(Outcome.RUN, null);
             }
@@ -77,6 +92,10 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
         });
     }
 
+    /**
+     * Writes the record, then unlocks. When the record cannot be written the lock is left to expire with its
+     * lease: the submission did run, and releasing it without a record would let a repeat run it again.
+     */
     @Override
     public CompletionStage<Void> complete(String id, long owner, byte[] record, Duration keep) {
         return ContainerThreads.call(() -> record(id).setAsync(record, keep.toMillis(), TimeUnit.MILLISECONDS)

@@ -201,7 +201,8 @@ public final class RedissonClients {
      */
     public static Config config(ServletContext context, SharedSettings settings) {
         int timeout = (int) settings.backendTimeout().toMillis();
-        int connectTimeout = (int) Math.max(timeout, Duration.ofSeconds(2).toMillis());
+        // Redisson connects on the caller's thread: a longer connect timeout would hold a request past backendTimeout
+        int connectTimeout = timeout;
         if (settings.redissonConfig() == null) {
             Config config = new Config();
             config.setLazyInitialization(true);

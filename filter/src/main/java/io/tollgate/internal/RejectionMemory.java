@@ -52,16 +52,26 @@ public final class RejectionMemory implements RateLimiter {
         this.maxKeys = maxKeys;
     }
 
+    /** The remembered rejection of this key, still in force, or null. Never asks Redis. */
+    public RateDecision recall(String key, List<Limit> limits) {
+        long now = nanoClock.getAsLong();
+        Remembered r = rejected.get(key);
+        if (r == null) {
+            return null;
+        }
+        if (now - r.untilNanos < 0 && r.decision.limits().equals(limits)) {
+            return r.decision.later(TimeUnit.NANOSECONDS.toMillis(now - r.sentNanos));
+        }
+        rejected.remove(key, r);
+        return null;
+    }
+
     @Override
     public CompletionStage<RateDecision> tryAcquire(String key, List<Limit> limits) {
         long now = nanoClock.getAsLong();
-        Remembered r = rejected.get(key);
-        if (r != null) {
-            if (now - r.untilNanos < 0 && r.decision.limits().equals(limits)) {
-                return CompletableFuture.completedFuture(r.decision.later(
-                        TimeUnit.NANOSECONDS.toMillis(now - r.sentNanos)));
-            }
-            rejected.remove(key, r);
+        RateDecision remembered = recall(key, limits);
+        if (remembered != null) {
+            return CompletableFuture.completedFuture(remembered);
         }
         return redis.tryAcquire(key, limits).thenApply(decision -> {
             if (!decision.admitted()) {

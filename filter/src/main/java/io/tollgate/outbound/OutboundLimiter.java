@@ -167,19 +167,41 @@ public final class OutboundLimiter implements AutoCloseable {
      */
     private long ask(boolean throwOnDeny) {
         if (health.shouldAsk()) {
+            java.util.concurrent.CompletableFuture<RateDecision> answer = null;
             try {
-                RateDecision d = redis.tryAcquire(key, held).toCompletableFuture()
-                        .get(backendTimeout.toNanos(), TimeUnit.NANOSECONDS);
+                answer = redis.tryAcquire(key, held).toCompletableFuture();
+                RateDecision d = answer.get(backendTimeout.toNanos(), TimeUnit.NANOSECONDS);
                 health.succeeded();
                 return d.admitted() ? 0 : Math.max(1, d.retryAfterMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return fallback(e, throwOnDeny);
+                return lateOrFailed(answer, e, throwOnDeny);
             } catch (ExecutionException | TimeoutException | RuntimeException e) {
-                return fallback(e, throwOnDeny);
+                return lateOrFailed(answer, e, throwOnDeny);
             }
         }
         return fallback(null, throwOnDeny);
+    }
+
+    /** A permit Redis grants after we stopped waiting is given back: the fallback decided instead. */
+    private long lateOrFailed(java.util.concurrent.CompletableFuture<RateDecision> answer, Exception e,
+            boolean throwOnDeny) {
+        if (answer != null) {
+            answer.thenAccept(redis::release);
+        }
+        return fallback(e, throwOnDeny);
+    }
+
+    /** What {@link ProviderChain} needs to know: a permit, none, or none because Redis failed under deny. */
+    enum Permit { GRANTED, NONE, BACKEND_UNAVAILABLE }
+
+    /** As {@link #tryAcquire()}, telling "no permit" from "Redis failed and the limiter denies". */
+    Permit tryPermit() {
+        try {
+            return ask(true) == 0 ? Permit.GRANTED : Permit.NONE;
+        } catch (BackendUnavailableException e) {
+            return Permit.BACKEND_UNAVAILABLE;
+        }
     }
 
     private long fallback(Exception cause, boolean throwOnDeny) {

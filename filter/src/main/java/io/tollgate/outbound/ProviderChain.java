@@ -166,7 +166,11 @@ public final class ProviderChain<T> {
             try {
                 boolean permit;
                 if (wait.isZero()) {
-                    permit = p.limiter.tryAcquire();
+                    OutboundLimiter.Permit answer = p.limiter.tryPermit();
+                    if (answer == OutboundLimiter.Permit.BACKEND_UNAVAILABLE) {
+                        throw new BackendUnavailableException(p.limiter.name(), null);
+                    }
+                    permit = answer == OutboundLimiter.Permit.GRANTED;
                 } else {
                     try {
                         p.limiter.acquire(wait);

@@ -81,6 +81,29 @@ class ProviderChainTest {
     }
 
     @Test
+    void aProviderWhoseRedisFailsUnderDenyIsSkippedAsUnavailable() throws Exception {
+        try (RedisServer own = RedisServer.startNew()) {
+            RedissonClient other = OutboundLimiterTest.client(own);
+            try (OutboundLimiter gamma = OutboundLimiter.builder("gamma", "100/1m").redisson(other)
+                    .onBackendFailure("deny").backendTimeout(java.time.Duration.ofMillis(200)).build()) {
+                own.pause();
+                try {
+                    ProviderChain.Answer<String> answer = ProviderChain.<String>builder()
+                            .provider("gamma", gamma, () -> "from gamma")
+                            .provider("beta", beta, () -> "from beta")
+                            .build().call();
+                    assertEquals("beta", answer.provider());
+                    assertEquals(ProviderChain.Reason.BACKEND_UNAVAILABLE, answer.skipped().get(0).reason());
+                } finally {
+                    own.resume();
+                }
+            } finally {
+                other.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
     void whenNoProviderCanTheExceptionNamesEachReason() {
         ProviderChain<Integer> chain = ProviderChain.<Integer>builder()
                 .provider("alpha", alpha, () -> 429)
