@@ -167,7 +167,7 @@ public final class RateLimitFilter implements Filter {
         if (rejectedBy >= 0) {
             metrics.rejected(policies.get(rejectedBy).name(), settings.enforce());
             if (settings.enforce()) {
-                responses.reject(response, policies.get(rejectedBy), decisions, clientIp);
+                responses.reject(response, policies.get(rejectedBy), decisions);
                 return;
             }
             responses.dryRun(policies.get(rejectedBy), decisions, clientIp);

@@ -32,7 +32,7 @@ public final class RateLimitResponses {
     }
 
     /** The rejection: {@code statusCode}, {@code Retry-After}, and a problem body or the app's error page. */
-    public void reject(HttpServletResponse response, Policy policy, RateDecision[] decisions, String clientIp)
+    public void reject(HttpServletResponse response, Policy policy, RateDecision[] decisions)
             throws IOException {
         long retryAfter = 0;
         for (RateDecision d : decisions) {
