@@ -139,8 +139,7 @@ public final class DoubleSubmitFilter implements Filter {
         guard = new RedisSubmissionGuard(runtime.client());
         clientIps = settings.clientIpResolver();
         metrics = new DoubleSubmitMetrics(health, settings.toString());
-        runtime.ready(config, metrics, () -> guard.connect(settings.shared().keyPrefix()),
-                settings.shared().onBackendFailure() == BackendFailurePolicy.DENY ? "denied" : "unguarded");
+        runtime.ready(config, metrics, () -> guard.connect(settings.shared().keyPrefix()));
     }
 
     @Override
@@ -212,10 +211,9 @@ public final class DoubleSubmitFilter implements Filter {
         if (claim == null) {
             health.fellBack();
             if (settings.shared().onBackendFailure() == BackendFailurePolicy.DENY) {
-                long seconds = ProblemResponse.retryAfterSeconds(settings.shared().backendTimeout().toMillis());
-                response.setHeader("Retry-After", Long.toString(seconds));
-                problem(response, 503, ProblemResponse.title(503), "The double-submit guard cannot reach its store,"
-                        + " and is configured to deny requests until it can.");
+                ProblemResponse.write(response, 503, ProblemResponse.backendUnavailable(response,
+                        settings.shared().backendTimeout(), "The double-submit guard cannot reach its store, and is"
+                                + " configured to deny requests until it can."));
                 return;
             }
             chain.doFilter(toServlet, response);
@@ -357,7 +355,7 @@ public final class DoubleSubmitFilter implements Filter {
                             logPrefix, settings.lockLease());
                 }
             } else {
-                health.failed(cause, "unguarded");
+                health.failed(cause);
             }
         });
     }
@@ -378,7 +376,7 @@ public final class DoubleSubmitFilter implements Filter {
     }
 
     private void failed(Exception e, CompletionStage<Claim> stage, String id, long owner) {
-        health.failed(e, settings.shared().onBackendFailure() == BackendFailurePolicy.DENY ? "denied" : "unguarded");
+        health.failed(e);
         // a lock granted after we stopped waiting is given straight back
         stage.thenAccept(late -> {
             if (late.outcome() == SubmissionGuard.Outcome.RUN) {

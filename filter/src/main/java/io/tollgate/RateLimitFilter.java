@@ -115,7 +115,7 @@ public final class RateLimitFilter implements Filter {
         clientIps = settings.clientIpResolver();
         responses = new RateLimitResponses(settings, logPrefix);
         metrics = new RateLimitMetrics(health, settings.toString());
-        runtime.ready(config, metrics, redis::loadScript, fallbackText());
+        runtime.ready(config, metrics, redis::loadScript);
     }
 
     @Override
@@ -251,20 +251,8 @@ public final class RateLimitFilter implements Filter {
         return false;
     }
 
-    /** What requests get while Redis fails, for log lines. */
-    private String fallbackText() {
-        switch (settings.shared().onBackendFailure()) {
-            case DENY:
-                return "denied";
-            case LOCAL:
-                return "limited by each instance on its own";
-            default:
-                return "allowed unchecked";
-        }
-    }
-
     private void backendFailed(Exception e, List<CompletableFuture<RateDecision>> futures) {
-        health.failed(e, fallbackText());
+        health.failed(e);
         for (CompletableFuture<RateDecision> f : futures) {
             // a permit granted by an answer that came too late is given back: the fallback decided instead
             f.thenAccept(limiter::release);

@@ -1,5 +1,6 @@
 package io.tollgate;
 
+import io.tollgate.testing.Conditions;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tollgate.testing.CountingServlet;
 import io.tollgate.testing.FilterSpec;

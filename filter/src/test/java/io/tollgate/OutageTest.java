@@ -1,5 +1,6 @@
 package io.tollgate;
 
+import io.tollgate.testing.Conditions;
 import io.tollgate.testing.CountingServlet;
 import io.tollgate.testing.FilterSpec;
 import io.tollgate.testing.Http;

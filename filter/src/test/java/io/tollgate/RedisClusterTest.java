@@ -1,5 +1,6 @@
 package io.tollgate;
 
+import io.tollgate.testing.Conditions;
 import io.tollgate.testing.CountingServlet;
 import io.tollgate.testing.FilterSpec;
 import io.tollgate.testing.Http;
@@ -43,7 +44,7 @@ class RedisClusterTest {
     private static RedisCluster cluster;
 
     @BeforeAll
-    static void startCluster() throws IOException {
+    static void startCluster() throws Exception {
         cluster = RedisCluster.start();
     }
 

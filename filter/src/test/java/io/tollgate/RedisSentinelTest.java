@@ -12,7 +12,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -31,7 +30,7 @@ class RedisSentinelTest {
     private static RedisSentinel redis;
 
     @BeforeAll
-    static void startSentinel() throws IOException {
+    static void startSentinel() throws Exception {
         redis = RedisSentinel.start();
     }
 

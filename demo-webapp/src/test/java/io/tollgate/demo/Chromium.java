@@ -3,6 +3,7 @@ package io.tollgate.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tollgate.testing.Conditions;
 
 import java.io.IOException;
 import java.net.URI;
@@ -157,22 +158,19 @@ final class Chromium implements AutoCloseable {
         return r.get("result").get("value");
     }
 
-    /** Polls a boolean expression until true; fails after {@code timeout}. */
+    /** Polls a boolean expression until true; fails after {@code timeout}, naming the expression. */
     void await(String expression, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                last = eval(expression);
-                if (last != null && last.asBoolean()) {
-                    return;
+        try {
+            Conditions.await(() -> {
+                try {
+                    return eval(expression);
+                } catch (IllegalStateException e) {
+                    return null; // the page is still loading
                 }
-            } catch (IllegalStateException e) {
-                last = null; // the page is still loading
-            }
-            Thread.sleep(50);
+            }, value -> value != null && value.asBoolean(), timeout);
+        } catch (AssertionError e) {
+            throw new AssertionError("page never satisfied [" + expression + "]: " + e.getMessage(), e);
         }
-        throw new AssertionError("page never satisfied [" + expression + "] within " + timeout + "; last: " + last);
     }
 
     void click(String selector) throws Exception {

@@ -11,6 +11,18 @@ public enum BackendFailurePolicy {
     /** RateLimitFilter only: an in-process limiter with the same limits decides. */
     LOCAL;
 
+    /** What requests are while Redis fails under this policy, for log lines: "requests are ...". */
+    public String describe() {
+        switch (this) {
+            case DENY:
+                return "denied";
+            case LOCAL:
+                return "limited by each instance on its own";
+            default:
+                return "let through unchecked";
+        }
+    }
+
     /** As written in web.xml. */
     public String text() {
         return name().toLowerCase(Locale.ROOT);

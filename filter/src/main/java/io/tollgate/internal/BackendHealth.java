@@ -20,14 +20,16 @@ public final class BackendHealth {
     static final long TRIAL_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final String logPrefix;
+    private final String fallback;
     private final AtomicBoolean down = new AtomicBoolean();
     private final AtomicLong nextTrial = new AtomicLong();
     private final AtomicLong failuresWhileDown = new AtomicLong();
     private final LongAdder failures = new LongAdder();
     private final LongAdder fallbacks = new LongAdder();
 
-    public BackendHealth(String logPrefix) {
+    public BackendHealth(String logPrefix, BackendFailurePolicy onFailure) {
         this.logPrefix = logPrefix;
+        this.fallback = onFailure.describe();
     }
 
     /**
@@ -50,13 +52,18 @@ public final class BackendHealth {
         }
     }
 
-    public void failed(Throwable cause, String fallback) {
+    public void failed(Throwable cause) {
         failures.increment();
         nextTrial.set(System.nanoTime() + TRIAL_INTERVAL_NANOS);
         if (!down.get() && down.compareAndSet(false, true)) {
             LOG.warn("{} Redis failed or did not answer in time; requests are {} until it answers again"
                     + " (one trial a second): {}", logPrefix, fallback, describe(cause));
         }
+    }
+
+    /** What requests are while Redis fails ("denied", ...), for log lines. */
+    public String fallback() {
+        return fallback;
     }
 
     /** A request decided by {@code onBackendFailure} (Redis failed, or was not asked because it is down). */

@@ -35,7 +35,7 @@ public final class FilterRuntime<S> {
         this.settings = settings;
         this.shared = shared;
         this.lease = lease;
-        this.health = new BackendHealth(logPrefix);
+        this.health = new BackendHealth(logPrefix, shared.onBackendFailure());
     }
 
     /**
@@ -71,16 +71,14 @@ public final class FilterRuntime<S> {
     /**
      * The filter is built: registers its MBean, logs its settings, and connects to Redis (waiting at most
      * backendTimeout; one WARN when Redis does not answer yet).
-     *
-     * @param fallback what requests get while Redis fails, for the log line
      */
-    public void ready(FilterConfig config, Object mxbean, Supplier<CompletionStage<?>> firstCall, String fallback) {
+    public void ready(FilterConfig config, Object mxbean, Supplier<CompletionStage<?>> firstCall) {
         mbean = Jmx.register(mxbean, kind, config.getServletContext(), config.getFilterName());
         log.info("{} started: {}", logPrefix, settings);
         String notConnected = RedissonClients.connect(firstCall, shared.backendTimeout());
         if (notConnected != null) {
-            log.warn("{} Redis does not answer yet; requests are {} until it does: {}", logPrefix, fallback,
-                    notConnected);
+            log.warn("{} Redis does not answer yet; requests are {} until it does: {}", logPrefix,
+                    health.fallback(), notConnected);
         }
     }
 

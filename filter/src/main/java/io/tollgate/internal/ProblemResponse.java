@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -56,6 +57,19 @@ public final class ProblemResponse {
         response.setContentLength(bytes.length);
         response.getOutputStream().write(bytes);
         response.flushBuffer();
+    }
+
+    /**
+     * The answer of {@code onBackendFailure=deny}: sets 503's {@code Retry-After} (backendTimeout rounded up)
+     * and returns its body, for the caller to add to and {@link #write}.
+     */
+    public static Map<String, Object> backendUnavailable(HttpServletResponse response, Duration backendTimeout,
+            String detail) {
+        long seconds = retryAfterSeconds(backendTimeout.toMillis());
+        response.setHeader("Retry-After", Long.toString(seconds));
+        Map<String, Object> body = body(503, title(503), detail);
+        body.put("retryAfter", seconds);
+        return body;
     }
 
     /** {@code Retry-After} in whole seconds, rounded up, at least 1. */

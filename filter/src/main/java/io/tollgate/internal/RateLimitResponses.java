@@ -55,12 +55,9 @@ public final class RateLimitResponses {
 
     /** Redis failed and {@code onBackendFailure} is {@code deny}: 503 with a short {@code Retry-After}. */
     public void backendUnavailable(HttpServletResponse response, Policy policy) throws IOException {
-        long seconds = ProblemResponse.retryAfterSeconds(settings.shared().backendTimeout().toMillis());
-        response.setHeader("Retry-After", Long.toString(seconds));
-        Map<String, Object> body = ProblemResponse.body(503, ProblemResponse.title(503),
+        Map<String, Object> body = ProblemResponse.backendUnavailable(response, settings.shared().backendTimeout(),
                 "The rate limiter cannot reach its store, and is configured to deny requests until it can.");
         body.put("policy", policy.name());
-        body.put("retryAfter", seconds);
         ProblemResponse.write(response, 503, body);
     }
 

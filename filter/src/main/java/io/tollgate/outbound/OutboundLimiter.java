@@ -68,10 +68,10 @@ public final class OutboundLimiter implements AutoCloseable {
     private final RedissonClients.Lease lease;
     private final ReentrantLock queue = new ReentrantLock(true);
 
-    private OutboundLimiter(Builder b, RedissonClient client, RedissonClients.Lease lease, SharedSettings shared) {
+    private OutboundLimiter(Builder b, List<Limit> limits, RedissonClient client, RedissonClients.Lease lease,
+            SharedSettings shared) {
         this.name = b.name;
         this.limitsText = b.limitsText;
-        List<Limit> limits = parseLimits(b.limitsText);
         List<Limit> withMargin = new ArrayList<>();
         for (Limit l : limits) {
             Duration margin = b.margin != null ? b.margin
@@ -87,7 +87,7 @@ public final class OutboundLimiter implements AutoCloseable {
         this.local = onFailure == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
         this.backendTimeout = b.backendTimeout != null ? b.backendTimeout
                 : shared != null ? shared.backendTimeout() : Values.duration(Tollgate.DEFAULT_BACKEND_TIMEOUT);
-        this.health = new BackendHealth("Tollgate OutboundLimiter [" + name + "]");
+        this.health = new BackendHealth("Tollgate OutboundLimiter [" + name + "]", onFailure);
         this.lease = lease;
     }
 
@@ -206,8 +206,7 @@ public final class OutboundLimiter implements AutoCloseable {
 
     private long fallback(Exception cause, boolean throwOnDeny) {
         if (cause != null) {
-            health.failed(cause, onFailure == BackendFailurePolicy.DENY ? "denied"
-                    : onFailure == BackendFailurePolicy.LOCAL ? "limited by each instance on its own" : "allowed");
+            health.failed(cause);
         }
         health.fellBack();
         switch (onFailure) {
@@ -314,9 +313,9 @@ public final class OutboundLimiter implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("name [" + name + "] " + e.getMessage());
             }
-            parseLimits(limitsText);
+            List<Limit> limits = parseLimits(limitsText);
             if (client != null) {
-                return new OutboundLimiter(this, client, null, null);
+                return new OutboundLimiter(this, limits, client, null, null);
             }
             if (context == null) {
                 throw new IllegalArgumentException("OutboundLimiter [" + name + "] needs redisson(client) or"
@@ -330,7 +329,7 @@ public final class OutboundLimiter implements AutoCloseable {
                 throw new IllegalArgumentException(e.getMessage(), e);
             }
             RedissonClients.Lease lease = RedissonClients.acquire(context, shared);
-            return new OutboundLimiter(this, lease.client(), lease, shared);
+            return new OutboundLimiter(this, limits, lease.client(), lease, shared);
         }
     }
 

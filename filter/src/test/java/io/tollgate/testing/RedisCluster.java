@@ -21,7 +21,7 @@ public final class RedisCluster implements AutoCloseable {
     private final List<RedisServer> nodes = new ArrayList<>();
     private final Path redissonYaml;
 
-    private RedisCluster() throws IOException {
+    private RedisCluster() throws Exception {
         try {
             for (int i = 0; i < SLOTS.length; i++) {
                 nodes.add(RedisServer.startClusterNode("--cluster-node-timeout", "5000"));
@@ -48,14 +48,14 @@ public final class RedisCluster implements AutoCloseable {
             redissonYaml = Files.createTempFile(Files.createDirectories(TestApp.WORK), "redisson-cluster-", ".yaml")
                     .toAbsolutePath();
             Files.writeString(redissonYaml, yaml.toString());
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (Exception | Error e) {
             close();
             throw e;
         }
     }
 
     /** Starts the three nodes and returns once the cluster serves every slot. */
-    public static RedisCluster start() throws IOException {
+    public static RedisCluster start() throws Exception {
         return new RedisCluster();
     }
 
@@ -65,11 +65,9 @@ public final class RedisCluster implements AutoCloseable {
         }
     }
 
-    private void awaitReady() throws IOException {
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        String last = "";
-        while (true) {
-            boolean ready = true;
+    private void awaitReady() throws Exception {
+        // "" when every node serves every slot and sees all three masters; else what the first one lacks
+        Conditions.await(() -> {
             for (RedisServer node : nodes) {
                 try (Resp r = node.connect()) {
                     String info = (String) r.call("CLUSTER", "INFO");
@@ -78,25 +76,12 @@ public final class RedisCluster implements AutoCloseable {
                             && info.contains("cluster_known_nodes:" + nodes.size())
                             && connectedMasters(nodesView) == nodes.size();
                     if (!ok) {
-                        ready = false;
-                        last = node.port() + ": " + info.replace("\r\n", " ") + " | " + nodesView;
-                        break;
+                        return node.port() + ": " + info.replace("\r\n", " ") + " | " + nodesView;
                     }
                 }
             }
-            if (ready) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IOException("Redis Cluster not ready within " + READY_TIMEOUT + "; last: " + last);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting for the cluster", e);
-            }
-        }
+            return "";
+        }, String::isEmpty, READY_TIMEOUT);
     }
 
     /** Masters with slots that this node's CLUSTER NODES shows connected and not failing. */

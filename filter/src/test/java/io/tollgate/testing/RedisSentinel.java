@@ -1,6 +1,5 @@
 package io.tollgate.testing;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +20,7 @@ public final class RedisSentinel implements AutoCloseable {
     private RedisServer sentinel;
     private final Path redissonYaml;
 
-    private RedisSentinel() throws IOException {
+    private RedisSentinel() throws Exception {
         try {
             master = RedisServer.startNew();
             sentinel = RedisServer.startWithConfigFile("sentinel monitor " + MASTER_NAME + " " + master.host() + " "
@@ -35,37 +34,23 @@ public final class RedisSentinel implements AutoCloseable {
                     + "    - \"" + sentinel.url() + "\"\n"
                     // Redisson refuses a sentinel whose SENTINEL SENTINELS list is empty unless told not to check
                     + "  checkSentinelsList: false\n");
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (Exception | Error e) {
             close();
             throw e;
         }
     }
 
     /** Starts the master and the sentinel; returns once the sentinel answers with the master's address. */
-    public static RedisSentinel start() throws IOException {
+    public static RedisSentinel start() throws Exception {
         return new RedisSentinel();
     }
 
-    private void awaitMasterKnown() throws IOException {
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        Object last = null;
-        while (true) {
+    private void awaitMasterKnown() throws Exception {
+        Conditions.await(() -> {
             try (Resp r = sentinel.connect()) {
-                last = r.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME);
-                if (List.of(master.host(), Integer.toString(master.port())).equals(last)) {
-                    return;
-                }
+                return r.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME);
             }
-            if (System.nanoTime() > deadline) {
-                throw new IOException("sentinel did not name the master within " + READY_TIMEOUT + "; last: " + last);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting for the sentinel", e);
-            }
-        }
+        }, List.of(master.host(), Integer.toString(master.port()))::equals, READY_TIMEOUT);
     }
 
     /** The monitored master (inspect what is stored through it). */

@@ -1,12 +1,13 @@
-package io.tollgate;
+package io.tollgate.testing;
 
 import java.time.Duration;
 import java.util.function.Predicate;
 
 /** Waits for a condition with a deadline, instead of sleeping to line up time windows. */
-final class Conditions {
+public final class Conditions {
 
-    interface Probe<T> {
+    /** Something to ask again. */
+    public interface Probe<T> {
         T get() throws Exception;
     }
 
@@ -14,7 +15,7 @@ final class Conditions {
     }
 
     /** Calls {@code probe} until its answer passes {@code test}; fails after {@code timeout}. */
-    static <T> T await(Probe<T> probe, Predicate<T> test, Duration timeout) throws Exception {
+    public static <T> T await(Probe<T> probe, Predicate<T> test, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         T last;
         do {
