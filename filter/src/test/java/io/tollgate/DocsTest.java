@@ -1,8 +1,8 @@
 package io.tollgate;
 
-import io.tollgate.internal.DoubleSubmitSettings;
-import io.tollgate.internal.RateLimitSettings;
-import io.tollgate.internal.SharedSettings;
+import io.tollgate.internal.submit.DoubleSubmitSettings;
+import io.tollgate.internal.ratelimit.RateLimitSettings;
+import io.tollgate.internal.config.SharedSettings;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -1,18 +1,18 @@
 package io.tollgate.outbound;
 
 import io.tollgate.Tollgate;
-import io.tollgate.internal.BackendFailurePolicy;
-import io.tollgate.internal.BackendHealth;
-import io.tollgate.internal.FilterParams;
-import io.tollgate.internal.InvalidSettingException;
-import io.tollgate.internal.Limit;
-import io.tollgate.internal.LocalRateLimiter;
-import io.tollgate.internal.RateDecision;
-import io.tollgate.internal.RateLimiter;
-import io.tollgate.internal.RedisRateLimiter;
-import io.tollgate.internal.RedissonClients;
-import io.tollgate.internal.SharedSettings;
-import io.tollgate.internal.Values;
+import io.tollgate.internal.config.BackendFailurePolicy;
+import io.tollgate.internal.redis.BackendHealth;
+import io.tollgate.internal.config.FilterParams;
+import io.tollgate.internal.config.InvalidSettingException;
+import io.tollgate.internal.ratelimit.Limit;
+import io.tollgate.internal.ratelimit.LocalRateLimiter;
+import io.tollgate.internal.ratelimit.RateDecision;
+import io.tollgate.internal.ratelimit.RateLimiter;
+import io.tollgate.internal.ratelimit.RedisRateLimiter;
+import io.tollgate.internal.redis.RedissonClients;
+import io.tollgate.internal.config.SharedSettings;
+import io.tollgate.internal.config.Values;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
 import org.redisson.api.RedissonClient;
@@ -309,7 +309,7 @@ public final class OutboundLimiter implements AutoCloseable {
          */
         public OutboundLimiter build() {
             try {
-                io.tollgate.internal.Policy.checkName(name);
+                io.tollgate.internal.ratelimit.Policy.checkName(name);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("name [" + name + "] " + e.getMessage());
             }

@@ -1,7 +1,7 @@
 package io.tollgate.bench;
 
 import io.tollgate.Tollgate;
-import io.tollgate.internal.Limit;
+import io.tollgate.internal.ratelimit.Limit;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;

@@ -1,9 +1,9 @@
 package io.tollgate.bench;
 
 import io.tollgate.Tollgate;
-import io.tollgate.internal.FilterParams;
-import io.tollgate.internal.RedissonClients;
-import io.tollgate.internal.SharedSettings;
+import io.tollgate.internal.config.FilterParams;
+import io.tollgate.internal.redis.RedissonClients;
+import io.tollgate.internal.config.SharedSettings;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
 import org.redisson.Redisson;

@@ -1,9 +1,9 @@
 package io.tollgate.bench;
 
-import io.tollgate.internal.ClientKeys;
-import io.tollgate.internal.Limit;
-import io.tollgate.internal.RateDecision;
-import io.tollgate.internal.RedisRateLimiter;
+import io.tollgate.internal.redis.ClientKeys;
+import io.tollgate.internal.ratelimit.Limit;
+import io.tollgate.internal.ratelimit.RateDecision;
+import io.tollgate.internal.ratelimit.RedisRateLimiter;
 import io.tollgate.testing.Resp;
 import org.redisson.api.RRateLimiter;
 import org.redisson.api.RateType;

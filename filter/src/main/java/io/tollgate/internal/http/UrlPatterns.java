@@ -1,0 +1,100 @@
+package io.tollgate.internal.http;
+
+import io.tollgate.internal.config.Values;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Servlet-style URL patterns, matched against the path inside the webapp: exact ({@code /health}),
+ * prefix ({@code /static/*}, which also matches {@code /static}), extension ({@code *.css}) and
+ * {@code /*} or {@code /} (everything).
+ */
+public final class UrlPatterns {
+
+    public static final String RULE = "must be servlet URL patterns like /health, /static/* or *.css, separated by commas";
+
+    private final List<String> exact = new ArrayList<>();
+    private final List<String> prefixes = new ArrayList<>();
+    private final List<String> extensions = new ArrayList<>();
+    private boolean all;
+    private final List<String> patterns;
+
+    private UrlPatterns(List<String> patterns) {
+        this.patterns = Collections.unmodifiableList(new ArrayList<>(patterns));
+        for (String p : patterns) {
+            if (p.equals("/*") || p.equals("/")) {
+                all = true;
+            } else if (p.endsWith("/*")) {
+                prefixes.add(p.substring(0, p.length() - 2));
+            } else if (p.startsWith("*.")) {
+                extensions.add(p.substring(1));
+            } else {
+                exact.add(p);
+            }
+        }
+    }
+
+    /** Parses a comma-separated list. */
+    public static UrlPatterns parse(String text) {
+        return of(Values.list(text));
+    }
+
+    /** Checks and wraps patterns. */
+    public static UrlPatterns of(List<String> patterns) {
+        for (String p : patterns) {
+            boolean ok;
+            if (p.startsWith("*.")) {
+                ok = p.length() > 2 && p.indexOf('/') < 0 && p.indexOf('*', 1) < 0;
+            } else if (p.startsWith("/")) {
+                int star = p.indexOf('*');
+                ok = star < 0 || (star == p.length() - 1 && p.endsWith("/*"));
+            } else {
+                ok = false;
+            }
+            if (!ok) {
+                throw new IllegalArgumentException("pattern [" + p + "] " + RULE);
+            }
+        }
+        return new UrlPatterns(patterns);
+    }
+
+    /** Whether the request's path within the webapp matches one pattern. */
+    public boolean matches(HttpServletRequest request) {
+        return matches(RequestPaths.pathWithinApplication(request));
+    }
+
+    boolean matches(String path) {
+        if (all) {
+            return true;
+        }
+        for (String e : exact) {
+            if (e.equals(path)) {
+                return true;
+            }
+        }
+        for (String prefix : prefixes) {
+            if (path.startsWith(prefix) && (path.length() == prefix.length() || path.charAt(prefix.length()) == '/')) {
+                return true;
+            }
+        }
+        if (!extensions.isEmpty()) {
+            int slash = path.lastIndexOf('/');
+            String last = path.substring(slash + 1);
+            for (String ext : extensions) {
+                if (last.endsWith(ext) && last.length() > ext.length()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return String.join(",", patterns);
+    }
+}

@@ -1,0 +1,207 @@
+package io.tollgate.internal.ratelimit;
+
+import io.tollgate.internal.http.HttpToken;
+import io.tollgate.internal.http.RequestPaths;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpSession;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.Principal;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Whose budget a request spends: {@code ip}, {@code user}, {@code session}, {@code header:NAME},
+ * {@code param:NAME} or {@code global}, optionally joined with {@code method} and {@code path}
+ * ({@code ip+method+path}). A request without the user, session, header or param named spends the
+ * budget of its client IP instead, so leaving them out never escapes the limit.
+ */
+public final class KeySpec {
+
+    static final String RULE = "must be ip, user, session, header:NAME, param:NAME or global,"
+            + " optionally joined with method and path by + (ip+method+path)";
+
+    private enum Kind { IP, USER, SESSION, HEADER, PARAM, GLOBAL, METHOD, PATH }
+
+    private static final class Part {
+        final Kind kind;
+        final String name;
+
+        Part(Kind kind, String name) {
+            this.kind = kind;
+            this.name = name;
+        }
+
+        @Override
+        public String toString() {
+            return name == null ? kind.name().toLowerCase(Locale.ROOT)
+                    : kind.name().toLowerCase(Locale.ROOT) + ":" + name;
+        }
+    }
+
+    private final List<Part> parts;
+    private final String text;
+
+    private KeySpec(List<Part> parts) {
+        this.parts = parts;
+        StringBuilder sb = new StringBuilder();
+        for (Part p : parts) {
+            sb.append(sb.length() == 0 ? "" : "+").append(p);
+        }
+        this.text = sb.toString();
+    }
+
+    /** Parses {@code ip+method+path} and the like. */
+    public static KeySpec parse(String text) {
+        List<Part> parts = new ArrayList<>();
+        boolean whose = false;
+        boolean global = false;
+        for (String raw : text.split("\\+", -1)) {
+            String item = raw.trim();
+            Part part = part(item);
+            for (Part p : parts) {
+                if (p.kind == part.kind && (p.name == null || p.name.equalsIgnoreCase(part.name))) {
+                    throw new IllegalArgumentException("names [" + part + "] twice");
+                }
+            }
+            boolean isWhose = part.kind != Kind.METHOD && part.kind != Kind.PATH;
+            if (isWhose) {
+                if (part.kind == Kind.GLOBAL ? whose : global) {
+                    throw new IllegalArgumentException("global is one budget for every client; it cannot be"
+                            + " joined with ip, user, session, header or param");
+                }
+                whose = true;
+                global |= part.kind == Kind.GLOBAL;
+            }
+            parts.add(part);
+        }
+        if (!whose) {
+            throw new IllegalArgumentException("method and path must be joined with whose budget it is: ip, user,"
+                    + " session, header:NAME, param:NAME, or global for one budget for everyone (global+path)");
+        }
+        return new KeySpec(Collections.unmodifiableList(parts));
+    }
+
+    private static Part part(String item) {
+        String lower = item.toLowerCase(Locale.ROOT);
+        int colon = item.indexOf(':');
+        if (colon > 0) {
+            String kind = lower.substring(0, colon);
+            String name = item.substring(colon + 1).trim();
+            if (name.isEmpty() || !(kind.equals("header") || kind.equals("param"))) {
+                throw new IllegalArgumentException(RULE);
+            }
+            if (kind.equals("header")) {
+                if (!HttpToken.isToken(name)) {
+                    throw new IllegalArgumentException("header name [" + name + "] is not a valid HTTP header name");
+                }
+                return new Part(Kind.HEADER, name);
+            }
+            return new Part(Kind.PARAM, name);
+        }
+        switch (lower) {
+            case "ip": return new Part(Kind.IP, null);
+            case "user": return new Part(Kind.USER, null);
+            case "session": return new Part(Kind.SESSION, null);
+            case "global": return new Part(Kind.GLOBAL, null);
+            case "method": return new Part(Kind.METHOD, null);
+            case "path": return new Part(Kind.PATH, null);
+            default: throw new IllegalArgumentException(RULE);
+        }
+    }
+
+    /** Whether resolving needs the client IP (so the caller may skip computing it). */
+    public boolean mayNeedClientIp() {
+        for (Part p : parts) {
+            if (p.kind != Kind.GLOBAL && p.kind != Kind.METHOD && p.kind != Kind.PATH) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The identity of the budget this request spends, as an unambiguous string (each part as
+     * {@code kind:length:value}); callers hash it before it goes into a Redis key.
+     */
+    public String resolve(HttpServletRequest request, String clientIp) {
+        StringBuilder sb = new StringBuilder(64);
+        for (Part p : parts) {
+            String value;
+            Kind kind = p.kind;
+            switch (kind) {
+                case IP:
+                    value = clientIp;
+                    break;
+                case USER: {
+                    Principal principal = request.getUserPrincipal();
+                    value = principal == null ? null : principal.getName();
+                    break;
+                }
+                case SESSION: {
+                    HttpSession session = request.getSession(false);
+                    value = session == null ? null : session.getId();
+                    break;
+                }
+                case HEADER:
+                    value = request.getHeader(p.name);
+                    break;
+                case PARAM:
+                    value = queryParameter(request.getQueryString(), p.name);
+                    break;
+                case GLOBAL:
+                    value = "";
+                    break;
+                case METHOD:
+                    value = request.getMethod();
+                    break;
+                case PATH:
+                    value = RequestPaths.pathWithinApplication(request);
+                    break;
+                default:
+                    throw new IllegalStateException(kind.name());
+            }
+            if (value == null || (value.isEmpty() && kind != Kind.GLOBAL)) {
+                kind = Kind.IP;
+                value = clientIp;
+            }
+            sb.append(kind.ordinal()).append(':').append(value.length()).append(':').append(value).append(';');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The first value of {@code name} in the query string. The body is never read here, so a servlet
+     * that reads the request body still gets all of it.
+     */
+    static String queryParameter(String query, String name) {
+        if (query == null) {
+            return null;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = decode(eq < 0 ? pair : pair.substring(0, eq));
+            if (name.equals(key)) {
+                return eq < 0 ? "" : decode(pair.substring(eq + 1));
+            }
+        }
+        return null;
+    }
+
+    private static String decode(String s) {
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return s; // malformed %-escape: use the raw text, it still names one budget
+        }
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}

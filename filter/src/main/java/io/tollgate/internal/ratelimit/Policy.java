@@ -1,0 +1,115 @@
+package io.tollgate.internal.ratelimit;
+
+import io.tollgate.internal.http.HttpToken;
+
+import io.tollgate.internal.config.Values;
+import io.tollgate.internal.http.UrlPatterns;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A named rate-limit policy: which requests it covers, whose budget they spend and the limits of that
+ * budget. A filter with {@code limits} has one policy named by {@code name}; a {@code rules} file has one
+ * per rule.
+ */
+public final class Policy {
+
+    static final String NAME_RULE = "must be 1 to 64 printable ASCII characters without spaces, quotes,"
+            + " backslashes or braces";
+
+    private final String name;
+    private final List<Limit> limits;
+    private final KeySpec key;
+    private final UrlPatterns paths;
+    private final Set<String> methods;
+    private final List<String> itemNames;
+
+    Policy(String name, List<Limit> limits, KeySpec key, UrlPatterns paths, Set<String> methods) {
+        this.name = name;
+        this.limits = limits;
+        this.key = key;
+        this.paths = paths;
+        this.methods = methods == null ? null : Collections.unmodifiableSet(new TreeSet<>(methods));
+        List<String> items = new ArrayList<>();
+        for (Limit limit : limits) {
+            items.add(limits.size() == 1 ? name : name + "-" + Values.format(limit.period()));
+        }
+        this.itemNames = Collections.unmodifiableList(items);
+    }
+
+    /** Checks a policy name: it appears in headers and, unhashed, in Redis keys. */
+    public static String checkName(String name) {
+        boolean ok = !name.isEmpty() && name.length() <= 64;
+        for (int i = 0; ok && i < name.length(); i++) {
+            char c = name.charAt(i);
+            ok = c > 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '{' && c != '}';
+        }
+        if (!ok) {
+            throw new IllegalArgumentException(NAME_RULE);
+        }
+        return name;
+    }
+
+    /** Checks and upper-cases HTTP methods. */
+    public static Set<String> methods(List<String> names) {
+        Set<String> out = new TreeSet<>();
+        for (String m : names) {
+            if (!HttpToken.isToken(m)) {
+                throw new IllegalArgumentException("method [" + m + "] is not an HTTP method name");
+            }
+            out.add(m.toUpperCase(Locale.ROOT));
+        }
+        return out;
+    }
+
+    /** Whether this policy covers the request. */
+    public boolean covers(HttpServletRequest request) {
+        return (methods == null || methods.contains(request.getMethod()))
+                && (paths == null || paths.matches(request));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public List<Limit> limits() {
+        return limits;
+    }
+
+    public KeySpec key() {
+        return key;
+    }
+
+    /** The name of limit {@code i} in the RateLimit headers: the policy name, suffixed by period when several. */
+    public String itemName(int i) {
+        return itemNames.get(i);
+    }
+
+    /** The Redis key of one client's log: {@code <prefix>rl:{<policy>:<hash>}}; one hash slot per client. */
+    public String redisKey(String keyPrefix, String hashedClient) {
+        return keyPrefix + "rl:{" + name + ":" + hashedClient + "}";
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(name).append(": ");
+        for (int i = 0; i < limits.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(limits.get(i));
+        }
+        sb.append(" by ").append(key);
+        if (paths != null) {
+            sb.append(" on ").append(paths);
+        }
+        if (methods != null) {
+            sb.append(" for ").append(String.join(",", methods));
+        }
+        return sb.toString();
+    }
+}

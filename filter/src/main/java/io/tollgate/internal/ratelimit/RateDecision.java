@@ -1,0 +1,96 @@
+package io.tollgate.internal.ratelimit;
+
+import java.util.List;
+
+/**
+ * The answer for one policy: admitted or not, and for each of its limits what is left and how long until
+ * a permit comes back.
+ */
+public final class RateDecision {
+
+    private final boolean admitted;
+    private final List<Limit> limits;
+    private final long[] remaining;
+    private final long[] waitMillis;
+    private final String key;
+    private final String permitId;
+    private final boolean remembered;
+
+    RateDecision(boolean admitted, List<Limit> limits, long[] remaining, long[] waitMillis, String key,
+            String permitId) {
+        this(admitted, limits, remaining, waitMillis, key, permitId, false);
+    }
+
+    private RateDecision(boolean admitted, List<Limit> limits, long[] remaining, long[] waitMillis, String key,
+            String permitId, boolean remembered) {
+        this.admitted = admitted;
+        this.limits = limits;
+        this.remaining = remaining;
+        this.waitMillis = waitMillis;
+        this.key = key;
+        this.permitId = permitId;
+        this.remembered = remembered;
+    }
+
+    /** Whether this rejection was answered in process from an earlier one (Redis was not asked). */
+    public boolean remembered() {
+        return remembered;
+    }
+
+    public boolean admitted() {
+        return admitted;
+    }
+
+    public List<Limit> limits() {
+        return limits;
+    }
+
+    /** Permits limit {@code i} has left after this request. */
+    public long remaining(int i) {
+        return remaining[i];
+    }
+
+    /** Milliseconds until limit {@code i} gets a permit back (when it rejected: until it admits again). */
+    public long waitMillis(int i) {
+        return waitMillis[i];
+    }
+
+    /** For a rejection: the longest wait among the limits that rejected; 0 when admitted. */
+    public long retryAfterMillis() {
+        long max = 0;
+        if (!admitted) {
+            for (int i = 0; i < remaining.length; i++) {
+                if (remaining[i] == 0) {
+                    max = Math.max(max, waitMillis[i]);
+                }
+            }
+        }
+        return max;
+    }
+
+    /** The same rejection {@code elapsedMillis} later: every wait shorter by that much (at least 1 ms). */
+    RateDecision later(long elapsedMillis) {
+        long[] shorter = new long[waitMillis.length];
+        for (int i = 0; i < shorter.length; i++) {
+            shorter[i] = Math.max(1, waitMillis[i] - elapsedMillis);
+        }
+        return new RateDecision(admitted, limits, remaining, shorter, key, null, true);
+    }
+
+    /** This admitted decision after its permit was given back: one more remaining in every limit. */
+    public RateDecision givenBack() {
+        long[] more = remaining.clone();
+        for (int i = 0; i < more.length; i++) {
+            more[i] = Math.min(limits.get(i).count(), more[i] + 1);
+        }
+        return new RateDecision(admitted, limits, more, waitMillis, key, null);
+    }
+
+    String key() {
+        return key;
+    }
+
+    String permitId() {
+        return permitId;
+    }
+}

@@ -1,0 +1,102 @@
+package io.tollgate.internal.ratelimit;
+
+import io.tollgate.internal.redis.ContainerThreads;
+
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The shared limiter: a sliding log per client key in Redis, decided by one script run (one round trip)
+ * that admits or rejects against every limit of the policy at once and returns what is left, so headers
+ * need no second call. Times come from the Redis server's clock, so app servers' clocks do not matter.
+ *
+ * <p>Why not Redisson's {@code RRateLimiter}: its {@code tryAcquire} answers only true or false, so the
+ * remaining budget and the time to wait would take a second round trip per request, and it cannot be
+ * put in a pipelined batch; several limits would each take a round trip and a rejected request would
+ * leave permits to give back. This script is the same sliding log, with all of that in one call.
+ */
+public final class RedisRateLimiter implements RateLimiter {
+
+    static final String SCRIPT = resource("sliding-log.lua");
+
+    private final RedissonClient client;
+    private final RScript script;
+    private final String idPrefix;
+    private final AtomicLong sequence = new AtomicLong();
+
+    public RedisRateLimiter(RedissonClient client) {
+        this.client = client;
+        this.script = ContainerThreads.call(() -> client.getScript(StringCodec.INSTANCE));
+        byte[] random = new byte[6];
+        new SecureRandom().nextBytes(random);
+        long r = 0;
+        for (byte b : random) {
+            r = (r << 8) | (b & 0xFF);
+        }
+        this.idPrefix = Long.toString(r, 36) + ".";
+    }
+
+    @Override
+    public CompletionStage<RateDecision> tryAcquire(String key, List<Limit> limits) {
+        String permitId = idPrefix + Long.toString(sequence.incrementAndGet(), 36);
+        Object[] args = new Object[1 + 2 * limits.size()];
+        args[0] = permitId;
+        for (int i = 0; i < limits.size(); i++) {
+            args[1 + 2 * i] = Long.toString(limits.get(i).count());
+            args[2 + 2 * i] = Long.toString(limits.get(i).period().toMillis());
+        }
+        CompletionStage<List<Object>> result = ContainerThreads.call(() -> script.evalAsync(key,
+                RScript.Mode.READ_WRITE, SCRIPT, RScript.ReturnType.LIST, Collections.singletonList(key), args));
+        return result.thenApply(values -> {
+            int n = limits.size();
+            if (values == null || values.size() != 1 + 2 * n) {
+                throw new IllegalStateException("unexpected answer from Redis: " + values);
+            }
+            long[] remaining = new long[n];
+            long[] wait = new long[n];
+            for (int i = 0; i < n; i++) {
+                remaining[i] = ((Number) values.get(1 + 2 * i)).longValue();
+                wait[i] = Math.max(0, ((Number) values.get(2 + 2 * i)).longValue());
+            }
+            boolean admitted = ((Number) values.get(0)).longValue() == 1;
+            return new RateDecision(admitted, limits, remaining, wait, key, admitted ? permitId : null);
+        });
+    }
+
+    /** Loads the script into Redis (every master of a cluster): connects the client and saves a NOSCRIPT later. */
+    public CompletionStage<String> loadScript() {
+        return ContainerThreads.call(() -> script.scriptLoadAsync(SCRIPT));
+    }
+
+    @Override
+    public CompletionStage<Void> release(RateDecision decision) {
+        if (!decision.admitted() || decision.permitId() == null) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        return ContainerThreads.call(() -> client.getScoredSortedSet(decision.key(), StringCodec.INSTANCE)
+                .removeAsync(decision.permitId()))
+                .thenApply(removed -> null);
+    }
+
+    static String resource(String name) {
+        try (InputStream in = RedisRateLimiter.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

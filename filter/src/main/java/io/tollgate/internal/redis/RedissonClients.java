@@ -1,0 +1,305 @@
+package io.tollgate.internal.redis;
+
+import io.tollgate.internal.config.ConfigResource;
+import io.tollgate.internal.config.SharedSettings;
+
+import io.tollgate.Tollgate;
+import jakarta.servlet.ServletContext;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.BaseConfig;
+import org.redisson.config.Config;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+
+import java.io.StringReader;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Redisson clients of one webapp. Filters with the same connection settings share one client,
+ * counted by reference and shut down when the last of them is destroyed. A client the application put in
+ * the {@value Tollgate#REDISSON_ATTRIBUTE} context attribute is used as is and never shut down.
+ */
+public final class RedissonClients {
+
+    private static final String REGISTRY_ATTRIBUTE = "io.tollgate.internal.clients";
+    private static final String[] SERVER_SECTIONS = {"singleServerConfig", "clusterServersConfig",
+        "sentinelServersConfig", "replicatedServersConfig", "masterSlaveServersConfig"};
+
+    /** A filter's use of a client; {@link #close()} gives it back. */
+    public interface Lease extends AutoCloseable {
+        RedissonClient client();
+
+        @Override
+        void close();
+    }
+
+    private static final class Shared {
+        final RedissonClient client;
+        int users;
+
+        Shared(RedissonClient client) {
+            this.client = client;
+        }
+    }
+
+    private RedissonClients() {
+    }
+
+    /**
+     * The client for these settings. Creating one never connects (lazy initialisation), so a Redis that
+     * is down does not stop the webapp from deploying.
+     *
+     * @throws IllegalArgumentException when the {@code redissonConfig} file cannot be read or parsed
+     */
+    public static Lease acquire(ServletContext context, SharedSettings settings) {
+        Object lent = context.getAttribute(Tollgate.REDISSON_ATTRIBUTE);
+        if (lent instanceof RedissonClient) {
+            RedissonClient client = (RedissonClient) lent;
+            return new Lease() {
+                @Override
+                public RedissonClient client() {
+                    return client;
+                }
+
+                @Override
+                public void close() {
+                    // the application's own client: the application shuts it down
+                }
+            };
+        }
+        if (lent != null) {
+            throw new IllegalArgumentException("context attribute [" + Tollgate.REDISSON_ATTRIBUTE + "] holds a "
+                    + lent.getClass().getName() + ", not an org.redisson.api.RedissonClient");
+        }
+        Map<String, Shared> registry = registry(context);
+        String signature = settings.clientSignature();
+        Shared shared;
+        synchronized (registry) {
+            shared = registry.get(signature);
+            if (shared == null) {
+                Config config = config(context, settings);
+                shared = new Shared(ContainerThreads.call(() -> Redisson.create(config)));
+                registry.put(signature, shared);
+            }
+            shared.users++;
+        }
+        Shared mine = shared;
+        return new Lease() {
+            private boolean closed;
+
+            @Override
+            public RedissonClient client() {
+                return mine.client;
+            }
+
+            @Override
+            public void close() {
+                boolean last;
+                synchronized (registry) {
+                    if (closed) {
+                        return;
+                    }
+                    closed = true;
+                    last = --mine.users == 0;
+                    if (last) {
+                        registry.remove(signature);
+                    }
+                }
+                if (last) {
+                    ContainerThreads.call(() -> {
+                        mine.client.shutdown(0, 5, TimeUnit.SECONDS);
+                        return null;
+                    });
+                    awaitThreadsGone(Thread.currentThread().getContextClassLoader());
+                }
+            }
+        };
+    }
+
+    /**
+     * Connects the client now rather than on the first request: a lazily created client opens its
+     * connections on first use, which can take longer than {@code backendTimeout} and would let the first
+     * burst after a deploy take the fallback. Waits at most {@code bound}; a Redis that is down only delays
+     * the start-up by that much (requests then follow onBackendFailure until it answers).
+     *
+     * @return null when connected, else why not
+     */
+    public static String connect(java.util.function.Supplier<CompletionStage<?>> firstCall, Duration bound) {
+        try {
+            firstCall.get().toCompletableFuture().get(bound.toMillis(), TimeUnit.MILLISECONDS);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+                | RuntimeException e) {
+            return BackendHealth.describe(e); // Redisson may also throw at once when it cannot connect
+        }
+    }
+
+    /**
+     * Redisson's shutdown returns when its thread pools are terminated, a moment before their threads are
+     * gone. Waits for Netty's global executor thread to end (at most 2 s) and for the client's threads —
+     * named {@code redisson-*}, and carrying this webapp's class loader, which they inherited from the
+     * request thread that first used the client — (at most a second more), so that none is alive when the
+     * container checks the undeployed webapp for leaks.
+     */
+    static void awaitThreadsGone(ClassLoader webapp) {
+        if (webapp == null || webapp == ClassLoader.getSystemClassLoader()) {
+            return; // not an isolated webapp (an embedded server on the application's class path): nothing can leak
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        try {
+            // Netty's global executor thread ends a second after its last task; it only matters when it is
+            // this webapp's (Netty in WEB-INF/lib), not a copy shared by the container
+            if (io.netty.util.concurrent.GlobalEventExecutor.class.getClassLoader() == webapp) {
+                io.netty.util.concurrent.GlobalEventExecutor.INSTANCE.awaitInactivity(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (IllegalStateException e) {
+            // never started: nothing to wait for
+        }
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("redisson-") && t.getContextClassLoader() == webapp && t != Thread.currentThread()) {
+                try {
+                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Shared> registry(ServletContext context) {
+        synchronized (context) {
+            Object existing = context.getAttribute(REGISTRY_ATTRIBUTE);
+            if (existing instanceof Map) {
+                return (Map<String, Shared>) existing;
+            }
+            Map<String, Shared> registry = new HashMap<>();
+            context.setAttribute(REGISTRY_ATTRIBUTE, registry);
+            return registry;
+        }
+    }
+
+    /**
+     * Tollgate's client settings: a response timeout of {@code backendTimeout}, no retries (a retried
+     * acquisition could take two permits) and lazy initialisation. A {@code redissonConfig} file keeps
+     * whatever it sets itself.
+     */
+    public static Config config(ServletContext context, SharedSettings settings) {
+        int timeout = (int) settings.backendTimeout().toMillis();
+        // Redisson connects on the caller's thread: a longer connect timeout would hold a request past backendTimeout
+        int connectTimeout = timeout;
+        if (settings.redissonConfig() == null) {
+            Config config = new Config();
+            config.setLazyInitialization(true);
+            // a filter needs few threads: Redisson's defaults (32 I/O + 16 worker threads) are sized for an app
+            int cores = Runtime.getRuntime().availableProcessors();
+            config.setNettyThreads(Math.max(4, 2 * cores));
+            config.setThreads(Math.max(2, cores));
+            config.useSingleServer()
+                    .setAddress(settings.redisAddress())
+                    .setDatabase(settings.database())
+                    .setTimeout(timeout)
+                    .setConnectTimeout(connectTimeout)
+                    .setRetryAttempts(0);
+            return config;
+        }
+        String yaml = ConfigResource.read(context, settings.redissonConfig());
+        Set<String> top = new HashSet<>();
+        Set<String> server = new HashSet<>();
+        readKeys(yaml, top, server);
+        Config parsed;
+        try {
+            parsed = Config.fromYAML(yaml);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("is not a Redisson YAML config: " + e.getMessage(), e);
+        }
+        Editable config = new Editable(parsed);
+        if (!top.contains("lazyInitialization")) {
+            config.setLazyInitialization(true);
+        }
+        BaseConfig<?> servers = config.servers();
+        if (servers == null) {
+            throw new IllegalArgumentException("names no servers (singleServerConfig, clusterServersConfig,"
+                    + " sentinelServersConfig, replicatedServersConfig or masterSlaveServersConfig)");
+        }
+        if (!server.contains("timeout")) {
+            servers.setTimeout(timeout);
+        }
+        if (!server.contains("retryAttempts")) {
+            servers.setRetryAttempts(0);
+        }
+        if (!server.contains("connectTimeout")) {
+            servers.setConnectTimeout(connectTimeout);
+        }
+        return config;
+    }
+
+    /** The keys the YAML sets at top level and in its servers section, without building any object. */
+    private static void readKeys(String yaml, Set<String> top, Set<String> server) {
+        Node root;
+        try {
+            root = new Yaml(new LoaderOptions()).compose(new StringReader(yaml));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("is not valid YAML: " + e.getMessage(), e);
+        }
+        if (!(root instanceof MappingNode)) {
+            throw new IllegalArgumentException("is not a Redisson YAML config (no mapping at top level)");
+        }
+        for (NodeTuple tuple : ((MappingNode) root).getValue()) {
+            String key = scalar(tuple.getKeyNode());
+            top.add(key);
+            for (String section : SERVER_SECTIONS) {
+                if (section.equals(key) && tuple.getValueNode() instanceof MappingNode) {
+                    for (NodeTuple inner : ((MappingNode) tuple.getValueNode()).getValue()) {
+                        server.add(scalar(inner.getKeyNode()));
+                    }
+                }
+            }
+        }
+    }
+
+    private static String scalar(Node node) {
+        return node instanceof ScalarNode ? ((ScalarNode) node).getValue() : "";
+    }
+
+    /** Reaches the servers section Redisson's Config keeps protected. */
+    private static final class Editable extends Config {
+        Editable(Config config) {
+            super(config);
+        }
+
+        BaseConfig<?> servers() {
+            if (getSingleServerConfig() != null) {
+                return getSingleServerConfig();
+            }
+            if (getClusterServersConfig() != null) {
+                return getClusterServersConfig();
+            }
+            if (getSentinelServersConfig() != null) {
+                return getSentinelServersConfig();
+            }
+            if (getReplicatedServersConfig() != null) {
+                return getReplicatedServersConfig();
+            }
+            return getMasterSlaveServersConfig();
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.tollgate.internal.runtime;
+
+import io.tollgate.internal.config.FilterParams;
+import io.tollgate.internal.config.InvalidSettingException;
+import io.tollgate.internal.config.SharedSettings;
+import io.tollgate.internal.redis.BackendHealth;
+import io.tollgate.internal.redis.RedissonClients;
+
+import io.tollgate.Tollgate;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import org.redisson.api.RedissonClient;
+import org.slf4j.Logger;
+
+import javax.management.ObjectName;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * What every Tollgate filter sets up in {@code init()} and takes down in {@code destroy()}: its settings,
+ * its lease on the webapp's Redis client, its view of Redis's health, its MBean and its log lines.
+ */
+public final class FilterRuntime<S> {
+
+    private final String kind;
+    private final String logPrefix;
+    private final Logger log;
+    private final S settings;
+    private final SharedSettings shared;
+    private final RedissonClients.Lease lease;
+    private final BackendHealth health;
+    private ObjectName mbean;
+
+    private FilterRuntime(String kind, String logPrefix, Logger log, S settings, SharedSettings shared,
+            RedissonClients.Lease lease) {
+        this.kind = kind;
+        this.logPrefix = logPrefix;
+        this.log = log;
+        this.settings = settings;
+        this.shared = shared;
+        this.lease = lease;
+        this.health = new BackendHealth(logPrefix, shared.onBackendFailure());
+    }
+
+    /**
+     * Reads and checks the filter's settings and takes its Redis client (which does not connect yet).
+     *
+     * @param kind   the filter's simple class name
+     * @param names  the names only this filter takes
+     * @param parse  the filter's settings parser
+     * @param sharedOf the shared settings within the filter's
+     * @throws ServletException naming the first bad setting
+     */
+    public static <S> FilterRuntime<S> start(FilterConfig config, String kind, Logger log, List<String> names,
+            Function<FilterParams, S> parse, Function<S, SharedSettings> sharedOf) throws ServletException {
+        String logPrefix = "Tollgate " + kind + " [" + config.getFilterName() + "]";
+        FilterParams params;
+        S settings;
+        try {
+            params = FilterParams.read(config, kind, names, SharedSettings.NAMES);
+            settings = parse.apply(params);
+        } catch (InvalidSettingException e) {
+            throw new ServletException(e.getMessage());
+        }
+        SharedSettings shared = sharedOf.apply(settings);
+        RedissonClients.Lease lease;
+        try {
+            lease = RedissonClients.acquire(config.getServletContext(), shared);
+        } catch (IllegalArgumentException e) {
+            throw new ServletException(params.invalid(Tollgate.PARAM_REDISSON_CONFIG, e.getMessage()).getMessage(), e);
+        }
+        return new FilterRuntime<>(kind, logPrefix, log, settings, shared, lease);
+    }
+
+    /**
+     * The filter is built: registers its MBean, logs its settings, and connects to Redis (waiting at most
+     * backendTimeout; one WARN when Redis does not answer yet).
+     */
+    public void ready(FilterConfig config, Object mxbean, Supplier<CompletionStage<?>> firstCall) {
+        mbean = Jmx.register(mxbean, kind, config.getServletContext(), config.getFilterName());
+        log.info("{} started: {}", logPrefix, settings);
+        String notConnected = RedissonClients.connect(firstCall, shared.backendTimeout());
+        if (notConnected != null) {
+            log.warn("{} Redis does not answer yet; requests are {} until it does: {}", logPrefix,
+                    health.fallback(), notConnected);
+        }
+    }
+
+    public S settings() {
+        return settings;
+    }
+
+    public RedissonClient client() {
+        return lease.client();
+    }
+
+    public BackendHealth health() {
+        return health;
+    }
+
+    public String logPrefix() {
+        return logPrefix;
+    }
+
+    /** Unregisters the MBean and gives the Redis client back (shut down with the webapp's last filter). */
+    public void stop() {
+        Jmx.unregister(mbean);
+        mbean = null;
+        lease.close();
+        log.info("{} stopped", logPrefix);
+    }
+}

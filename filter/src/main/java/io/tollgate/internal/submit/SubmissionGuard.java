@@ -1,0 +1,58 @@
+package io.tollgate.internal.submit;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Makes sure one submission runs once: the first request claims it, repeats learn whether it is still
+ * running or what it left behind. Claims are owned by a request (an owner id), not by a thread, so a
+ * pooled thread never re-enters a claim an earlier request still holds, and any thread may finish it.
+ * Knows nothing of servlets.
+ */
+public interface SubmissionGuard {
+
+    /** What a claim found. */
+    enum Outcome {
+        /** The caller owns the submission and must run it, then {@code complete} or {@code abandon} it. */
+        RUN,
+        /** Another request is running it now. */
+        IN_FLIGHT,
+        /** It ran and completed within its window; {@link Claim#record()} is what it left. */
+        DONE
+    }
+
+    /** The answer to a claim. */
+    final class Claim {
+        private final Outcome outcome;
+        private final byte[] record;
+
+        Claim(Outcome outcome, byte[] record) {
+            this.outcome = outcome;
+            this.record = record;
+        }
+
+        public Outcome outcome() {
+            return outcome;
+        }
+
+        /** For {@link Outcome#DONE}: the completion record. */
+        public byte[] record() {
+            return record;
+        }
+    }
+
+    /** Claims the submission without waiting. */
+    CompletionStage<Claim> claim(String id, long owner, Duration lease);
+
+    /**
+     * Waits up to {@code wait} for a running submission to finish, then claims it: DONE with its record,
+     * RUN when it ended without one (it failed, so this request runs it), IN_FLIGHT when still running.
+     */
+    CompletionStage<Claim> await(String id, long owner, Duration lease, Duration wait);
+
+    /** Stores the completion record for {@code keep}, then releases the claim. */
+    CompletionStage<Void> complete(String id, long owner, byte[] record, Duration keep);
+
+    /** Releases the claim without a record: a repeat may run it again. */
+    CompletionStage<Void> abandon(String id, long owner);
+}
