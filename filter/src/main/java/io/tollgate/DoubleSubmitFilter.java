@@ -5,16 +5,16 @@ import io.tollgate.internal.redis.BackendHealth;
 import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
 import io.tollgate.internal.http.ClientIpResolver;
-import io.tollgate.internal.redis.ClientKeys;
+import io.tollgate.internal.redis.RedisKeys;
 import io.tollgate.internal.submit.DoubleSubmitMetrics;
+import io.tollgate.internal.submit.DoubleSubmitResponses;
+import io.tollgate.internal.submit.IdempotencyKey;
 import io.tollgate.internal.submit.DoubleSubmitSettings;
 import io.tollgate.internal.runtime.FilterRuntime;
 import io.tollgate.internal.submit.Fingerprints;
-import io.tollgate.internal.http.ProblemResponse;
 import io.tollgate.internal.submit.RedisSubmissionGuard;
 import io.tollgate.internal.submit.SubmissionGuard;
 import io.tollgate.internal.submit.SubmissionGuard.Claim;
-import io.tollgate.internal.submit.SubmissionRecord;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -113,10 +112,9 @@ public final class DoubleSubmitFilter implements Filter {
     public static final String DEFAULT_CLIENT_IP_HEADER = ClientIpResolver.DEFAULT_HEADER;
 
     /** Response header marking a replayed response: {@value}. */
-    public static final String REPLAYED_HEADER = "Idempotent-Replayed";
+    public static final String REPLAYED_HEADER = DoubleSubmitResponses.REPLAYED_HEADER;
 
     private static final Logger LOG = LoggerFactory.getLogger(DoubleSubmitFilter.class);
-    private static final int MAX_KEY_LENGTH = 255;
     /** Lock owner ids: negative, so they never meet a real thread id of code sharing the client. */
     private static final AtomicLong OWNERS = new AtomicLong();
 
@@ -126,6 +124,7 @@ public final class DoubleSubmitFilter implements Filter {
     private ClientIpResolver clientIps;
     private BackendHealth health;
     private DoubleSubmitMetrics metrics;
+    private DoubleSubmitResponses responses;
     private String logPrefix;
     private final AtomicBoolean leaseWarned = new AtomicBoolean();
 
@@ -139,6 +138,7 @@ public final class DoubleSubmitFilter implements Filter {
         guard = new RedisSubmissionGuard(runtime.client());
         clientIps = settings.clientIpResolver();
         metrics = new DoubleSubmitMetrics(health, settings.toString());
+        responses = new DoubleSubmitResponses(settings);
         runtime.ready(config, metrics, () -> guard.connect(settings.shared().keyPrefix()));
     }
 
@@ -157,10 +157,9 @@ public final class DoubleSubmitFilter implements Filter {
         }
         String key = request.getHeader(settings.keyHeader());
         if (key != null) {
-            key = idempotencyKey(key);
+            key = IdempotencyKey.parse(key);
             if (key == null) {
-                problem(response, 400, ProblemResponse.title(400), settings.keyHeader() + " must be 1 to "
-                        + MAX_KEY_LENGTH + " visible ASCII characters, optionally in double quotes.");
+                responses.invalidKey(response);
                 return;
             }
         } else if (!settings.fingerprintBody()) {
@@ -195,9 +194,8 @@ public final class DoubleSubmitFilter implements Filter {
         }
         byte[] fingerprint = Fingerprints.request(request, bodyDigest);
         String client = settings.client().resolve(request, clientIps);
-        String id = settings.shared().keyPrefix() + "ds:{" + ClientKeys.hash(key != null
-                ? "key|" + client.length() + ":" + client + "|" + key
-                : "body|" + client.length() + ":" + client + "|" + Fingerprints.hex(fingerprint)) + "}";
+        String id = key != null ? RedisKeys.keyedSubmission(settings.shared().keyPrefix(), client, key)
+                : RedisKeys.fingerprintedSubmission(settings.shared().keyPrefix(), client, Fingerprints.hex(fingerprint));
         Duration keep = key != null ? settings.keyWindow() : settings.window();
         long owner = -OWNERS.incrementAndGet();
 
@@ -211,9 +209,7 @@ public final class DoubleSubmitFilter implements Filter {
         if (claim == null) {
             health.fellBack();
             if (settings.shared().onBackendFailure() == BackendFailurePolicy.DENY) {
-                ProblemResponse.write(response, 503, ProblemResponse.backendUnavailable(response,
-                        settings.shared().backendTimeout(), "The double-submit guard cannot reach its store, and is"
-                                + " configured to deny requests until it can."));
+                responses.backendUnavailable(response);
                 return;
             }
             chain.doFilter(toServlet, response);
@@ -222,60 +218,15 @@ public final class DoubleSubmitFilter implements Filter {
         switch (claim.outcome()) {
             case IN_FLIGHT:
                 metrics.count(DoubleSubmitMetrics.Outcome.DUPLICATE);
-                response.setHeader("Retry-After", "1");
-                problem(response, 409, "Duplicate submission", settings.mode() == DoubleSubmitSettings.Mode.REPLAY
-                        ? "An identical request is still being processed; it did not finish within the wait."
-                        : "An identical request is still being processed.");
+                responses.inFlight(response);
                 return;
             case DONE:
-                repeat(response, claim.record(), key != null, fingerprint);
+                metrics.count(responses.repeat(response, claim.record(), key != null, fingerprint));
                 return;
             default:
                 metrics.count(DoubleSubmitMetrics.Outcome.FIRST);
                 run(toServlet, response, chain, id, owner, keep, fingerprint);
         }
-    }
-
-    /** A repeat of a completed submission: 422 for a reused key, the stored response, or 409. */
-    private void repeat(HttpServletResponse response, byte[] data, boolean keyed, byte[] fingerprint)
-            throws IOException {
-        SubmissionRecord record;
-        try {
-            record = SubmissionRecord.decode(data);
-        } catch (IllegalArgumentException e) {
-            record = SubmissionRecord.marker(fingerprint); // written by another version: still a duplicate
-        }
-        if (keyed && !record.sameRequest(fingerprint)) {
-            metrics.count(DoubleSubmitMetrics.Outcome.KEY_REUSED);
-            problem(response, 422, "Idempotency key reused", "This " + settings.keyHeader()
-                    + " was already used for a different request.");
-            return;
-        }
-        if (settings.mode() == DoubleSubmitSettings.Mode.REPLAY && record.hasResponse()) {
-            metrics.count(DoubleSubmitMetrics.Outcome.REPLAYED);
-            response.setStatus(record.status());
-            // headers an earlier filter already set for this request (CORS, say) stay as they are
-            java.util.Set<String> present = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-            present.addAll(response.getHeaderNames());
-            for (String[] h : record.headers()) {
-                if (present.contains(h[0])) {
-                    continue;
-                }
-                if (h[0].equalsIgnoreCase("Content-Type")) {
-                    response.setContentType(h[1]);
-                } else {
-                    response.addHeader(h[0], h[1]);
-                }
-            }
-            response.setHeader(REPLAYED_HEADER, "true");
-            response.setContentLength(record.body().length);
-            response.getOutputStream().write(record.body());
-            return;
-        }
-        metrics.count(DoubleSubmitMetrics.Outcome.DUPLICATE);
-        problem(response, 409, "Duplicate submission", record.hasResponse() || settings.mode()
-                == DoubleSubmitSettings.Mode.REJECT ? "An identical request was already processed."
-                : "An identical request was already processed; its response was too large to keep for replay.");
     }
 
     private void run(HttpServletRequest request, HttpServletResponse response, FilterChain chain, String id,
@@ -330,17 +281,7 @@ public final class DoubleSubmitFilter implements Filter {
         if (!returned || out.getStatus() >= 500) {
             done = guard.abandon(id, owner);
         } else {
-            SubmissionRecord record;
-            if (capture == null || capture.overflow()) { // reject mode, too large, or written past the capture
-                record = SubmissionRecord.marker(fingerprint);
-            } else {
-                List<String[]> headers = capture.replayableHeaders();
-                if (out.getContentType() != null && headers.stream().noneMatch(h -> h[0].equalsIgnoreCase("Content-Type"))) {
-                    headers.add(new String[] {"Content-Type", out.getContentType()});
-                }
-                record = SubmissionRecord.response(fingerprint, out.getStatus(), headers, capture.body());
-            }
-            done = guard.complete(id, owner, record.encode(), keep);
+            done = guard.complete(id, owner, DoubleSubmitResponses.record(fingerprint, out, capture).encode(), keep);
         }
         done.whenComplete((v, e) -> {
             if (e == null) {
@@ -383,29 +324,6 @@ public final class DoubleSubmitFilter implements Filter {
                 guard.abandon(id, owner);
             }
         });
-    }
-
-    /** The key without optional quotes, or null when it is not 1 to 255 visible ASCII characters. */
-    static String idempotencyKey(String raw) {
-        String k = raw.trim();
-        if (k.length() >= 2 && k.startsWith("\"") && k.endsWith("\"")) {
-            k = k.substring(1, k.length() - 1);
-        }
-        if (k.isEmpty() || k.length() > MAX_KEY_LENGTH) {
-            return null;
-        }
-        for (int i = 0; i < k.length(); i++) {
-            char c = k.charAt(i);
-            if (c < 0x21 || c > 0x7E) {
-                return null;
-            }
-        }
-        return k;
-    }
-
-    private static void problem(HttpServletResponse response, int status, String title, String detail)
-            throws IOException {
-        ProblemResponse.write(response, status, ProblemResponse.body(status, title, detail));
     }
 
     @Override

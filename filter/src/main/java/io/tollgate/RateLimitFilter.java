@@ -3,7 +3,7 @@ package io.tollgate;
 import io.tollgate.internal.config.BackendFailurePolicy;
 import io.tollgate.internal.redis.BackendHealth;
 import io.tollgate.internal.http.ClientIpResolver;
-import io.tollgate.internal.redis.ClientKeys;
+import io.tollgate.internal.redis.RedisKeys;
 import io.tollgate.internal.runtime.FilterRuntime;
 import io.tollgate.internal.ratelimit.LocalRateLimiter;
 import io.tollgate.internal.ratelimit.Policy;
@@ -196,7 +196,7 @@ public final class RateLimitFilter implements Filter {
         String[] keys = new String[policies.size()];
         for (int i = 0; i < keys.length; i++) {
             Policy policy = policies.get(i);
-            keys[i] = policy.redisKey(settings.shared().keyPrefix(), ClientKeys.hash(policy.key().resolve(request, clientIp)));
+            keys[i] = RedisKeys.rateLimit(settings.shared().keyPrefix(), policy.name(), policy.key().resolve(request, clientIp));
         }
         return keys;
     }

@@ -10,6 +10,7 @@ import io.tollgate.internal.ratelimit.LocalRateLimiter;
 import io.tollgate.internal.ratelimit.RateDecision;
 import io.tollgate.internal.ratelimit.RateLimiter;
 import io.tollgate.internal.ratelimit.RedisRateLimiter;
+import io.tollgate.internal.redis.RedisKeys;
 import io.tollgate.internal.redis.RedissonClients;
 import io.tollgate.internal.config.SharedSettings;
 import io.tollgate.internal.config.Values;
@@ -80,7 +81,7 @@ public final class OutboundLimiter implements AutoCloseable {
         }
         this.held = Collections.unmodifiableList(withMargin);
         String prefix = b.keyPrefix != null ? b.keyPrefix : shared != null ? shared.keyPrefix() : Tollgate.DEFAULT_KEY_PREFIX;
-        this.key = prefix + "out:{" + name + "}";
+        this.key = RedisKeys.outbound(prefix, name);
         this.redis = new RedisRateLimiter(client);
         this.onFailure = b.onBackendFailure != null ? b.onBackendFailure
                 : shared != null ? shared.onBackendFailure() : BackendFailurePolicy.ALLOW;

@@ -1,6 +1,6 @@
 package io.tollgate.bench;
 
-import io.tollgate.internal.redis.ClientKeys;
+import io.tollgate.internal.redis.RedisKeys;
 import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.RateDecision;
 import io.tollgate.internal.ratelimit.RedisRateLimiter;
@@ -40,7 +40,7 @@ final class LimiterMemory {
         idle.trySetRate(RateType.OVERALL, limit.count(), limit.period());
         table.row("0 (idle)", 0, "-", "no key", usage(redis, "*rrl-idle*"), "-", keys(redis, "*rrl-idle*"));
         for (int n : PERMITS) {
-            String key = "tollgate:rl:{memory:" + ClientKeys.hash("client-" + n) + "}";
+            String key = RedisKeys.rateLimit("tollgate:", "memory", "client-" + n);
             List<CompletableFuture<?>> pending = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 pending.add(tollgate.tryAcquire(key, limits).toCompletableFuture().thenAccept(LimiterMemory::admitted));

@@ -92,11 +92,6 @@ public final class Policy {
         return itemNames.get(i);
     }
 
-    /** The Redis key of one client's log: {@code <prefix>rl:{<policy>:<hash>}}; one hash slot per client. */
-    public String redisKey(String keyPrefix, String hashedClient) {
-        return keyPrefix + "rl:{" + name + ":" + hashedClient + "}";
-    }
-
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder(name).append(": ");

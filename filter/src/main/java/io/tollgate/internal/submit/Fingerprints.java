@@ -1,7 +1,7 @@
 package io.tollgate.internal.submit;
 
 import io.tollgate.internal.http.RequestPaths;
-import io.tollgate.internal.redis.ClientKeys;
+import io.tollgate.internal.redis.RedisKeys;
 
 import jakarta.servlet.http.HttpServletRequest;
 
@@ -18,7 +18,7 @@ public final class Fingerprints {
 
     /** Method, path, query and the body's digest (or none), each length-prefixed so that no two requests collide. */
     public static byte[] request(HttpServletRequest request, byte[] bodyDigest) {
-        MessageDigest sha = ClientKeys.sha256();
+        MessageDigest sha = RedisKeys.sha256();
         update(sha, request.getMethod());
         update(sha, RequestPaths.pathWithinApplication(request));
         update(sha, request.getQueryString() == null ? "" : request.getQueryString());
@@ -33,12 +33,12 @@ public final class Fingerprints {
 
     /** The digest of a body's bytes. */
     public static byte[] body(byte[] body) {
-        return ClientKeys.sha256().digest(body);
+        return RedisKeys.sha256().digest(body);
     }
 
     /** The digest of a form's fields as the container parsed them, in name order. */
     public static byte[] form(Map<String, String[]> parameters) {
-        MessageDigest sha = ClientKeys.sha256();
+        MessageDigest sha = RedisKeys.sha256();
         for (Map.Entry<String, String[]> e : new TreeMap<>(parameters).entrySet()) {
             update(sha, e.getKey());
             sha.update(intBytes(e.getValue().length));

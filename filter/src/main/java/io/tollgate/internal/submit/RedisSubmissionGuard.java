@@ -1,6 +1,7 @@
 package io.tollgate.internal.submit;
 
 import io.tollgate.internal.redis.ContainerThreads;
+import io.tollgate.internal.redis.RedisKeys;
 
 import org.redisson.api.RBucket;
 import org.redisson.api.RLock;
@@ -19,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * The shared guard: a Redisson {@link RLock} per submission while it runs, owned by a per-request id with
  * an explicit lease (no watchdog), and a completion record beside it that outlives the lock by the window.
  *
- * <p>Keys, in one hash slot: {@code <id>:lock} (a Redisson lock hash) and {@code <id>:done}. A guarded
+ * <p>Keys, in one hash slot: {@link RedisKeys#lock} (a Redisson lock hash) and {@link RedisKeys#record}. A guarded
  * request that runs costs four calls (lock, read the record, write the record, unlock; Redisson's unlock
  * adds a fifth round trip, the DEL of its unlock latch): the record must be read after the lock is held
  * and written before it is released, or a repeat could slip between a completed first request and its
@@ -36,11 +37,11 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
     }
 
     private RLock lock(String id) {
-        return client.getLock(id + ":lock");
+        return client.getLock(RedisKeys.lock(id));
     }
 
     private RBucket<byte[]> record(String id) {
-        return client.getBucket(id + ":done", ByteArrayCodec.INSTANCE);
+        return client.getBucket(RedisKeys.record(id), ByteArrayCodec.INSTANCE);
     }
 
     /**
@@ -48,7 +49,7 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
      * record the first request wrote a moment ago, and a repeat would run.
      */
     private CompletionStage<byte[]> readRecord(String id) {
-        String key = id + ":done";
+        String key = RedisKeys.record(id);
         return client.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, GET,
                 RScript.ReturnType.VALUE, Collections.singletonList(key));
     }
@@ -111,6 +112,7 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
 
     /** A first, harmless call that makes the client connect (at start-up). */
     public CompletionStage<Boolean> connect(String keyPrefix) {
-        return ContainerThreads.call(() -> record(keyPrefix + "ds:{connect}").isExistsAsync());
+        return ContainerThreads.call(() -> client.getBucket(RedisKeys.connectProbe(keyPrefix), ByteArrayCodec.INSTANCE)
+                .isExistsAsync());
     }
 }

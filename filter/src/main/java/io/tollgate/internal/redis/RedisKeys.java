@@ -1,0 +1,83 @@
+package io.tollgate.internal.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Base64;
+
+/**
+ * Every Redis key Tollgate writes, in one place (the tables in docs/rate-limiting.md, docs/double-submit.md
+ * and docs/outbound.md describe these methods):
+ *
+ * <pre>
+ * &lt;prefix&gt;rl:{&lt;policy&gt;:&lt;hash&gt;}    one client's log under one rate-limit policy
+ * &lt;prefix&gt;ds:{&lt;hash&gt;}:lock          a double submit's lock while the first request runs
+ * &lt;prefix&gt;ds:{&lt;hash&gt;}:done          its completion record (with the response to replay, in replay mode)
+ * &lt;prefix&gt;out:{&lt;name&gt;}             one OutboundLimiter's log
+ * </pre>
+ *
+ * The braces are the Redis Cluster hash tag: all keys one decision touches share a slot. What a client
+ * sends (IPs, user names, header values, idempotency keys) is hashed, never written into a key name.
+ */
+public final class RedisKeys {
+
+    private static final Base64.Encoder BASE64 = Base64.getUrlEncoder().withoutPadding();
+
+    private RedisKeys() {
+    }
+
+    /** The log of one client ({@code identity}, hashed here) under one rate-limit policy. */
+    public static String rateLimit(String prefix, String policy, String identity) {
+        return prefix + "rl:{" + policy + ":" + hash(identity) + "}";
+    }
+
+    /** A submission named by the client's idempotency key; its lock and record are {@link #lock} and {@link #record}. */
+    public static String keyedSubmission(String prefix, String client, String idempotencyKey) {
+        return submission(prefix, "key|" + client.length() + ":" + client + "|" + idempotencyKey);
+    }
+
+    /** A submission without a key, named by its request fingerprint (hex). */
+    public static String fingerprintedSubmission(String prefix, String client, String fingerprintHex) {
+        return submission(prefix, "body|" + client.length() + ":" + client + "|" + fingerprintHex);
+    }
+
+    private static String submission(String prefix, String identity) {
+        return prefix + "ds:{" + hash(identity) + "}";
+    }
+
+    /** The lock of a submission while its first request runs (a Redisson lock hash). */
+    public static String lock(String submission) {
+        return submission + ":lock";
+    }
+
+    /** The completion record of a submission. */
+    public static String record(String submission) {
+        return submission + ":done";
+    }
+
+    /** A key never written: reading it makes the client connect at start-up. */
+    public static String connectProbe(String prefix) {
+        return record(prefix + "ds:{connect}");
+    }
+
+    /** The log of one OutboundLimiter; {@code name} is the user's and is written as given. */
+    public static String outbound(String prefix, String name) {
+        return prefix + "out:{" + name + "}";
+    }
+
+    /** 120 bits of SHA-256, as 20 URL-safe base64 characters: keys stay short whatever the client sends. */
+    public static String hash(String identity) {
+        byte[] digest = sha256().digest(identity.getBytes(StandardCharsets.UTF_8));
+        return BASE64.encodeToString(Arrays.copyOf(digest, 15));
+    }
+
+    /** A new SHA-256 digest (key hashes and request fingerprints use the same algorithm). */
+    public static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+}
