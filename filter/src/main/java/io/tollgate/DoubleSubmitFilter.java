@@ -1,12 +1,11 @@
 package io.tollgate;
 
-import io.tollgate.internal.config.BackendFailurePolicy;
 import io.tollgate.internal.redis.BackendHealth;
 import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
 import io.tollgate.internal.http.ClientIpResolver;
 import io.tollgate.internal.redis.RedisKeys;
-import io.tollgate.internal.submit.DoubleSubmitMetrics;
+import io.tollgate.internal.submit.Answer;
 import io.tollgate.internal.submit.DoubleSubmitResponses;
 import io.tollgate.internal.submit.IdempotencyKey;
 import io.tollgate.internal.submit.DoubleSubmitSettings;
@@ -15,6 +14,7 @@ import io.tollgate.internal.submit.Fingerprints;
 import io.tollgate.internal.submit.RedisSubmissionGuard;
 import io.tollgate.internal.submit.SubmissionGuard;
 import io.tollgate.internal.submit.SubmissionGuard.Claim;
+import io.tollgate.internal.runtime.CommonSettings;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
@@ -59,57 +59,57 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class DoubleSubmitFilter implements Filter {
 
     /** Methods guarded, comma-separated. */
-    public static final String PARAM_METHODS = "methods";
+    public static final String PARAM_METHODS = CommonSettings.PARAM_METHODS;
     /** Default of {@value #PARAM_METHODS}: {@value}. */
-    public static final String DEFAULT_METHODS = "POST,PUT,PATCH,DELETE";
+    public static final String DEFAULT_METHODS = DoubleSubmitSettings.DEFAULT_METHODS;
     /** A client-sent header naming the operation; guarded per client. */
-    public static final String PARAM_KEY_HEADER = "keyHeader";
+    public static final String PARAM_KEY_HEADER = DoubleSubmitSettings.PARAM_KEY_HEADER;
     /** Default of {@value #PARAM_KEY_HEADER}: {@value}. */
-    public static final String DEFAULT_KEY_HEADER = "Idempotency-Key";
+    public static final String DEFAULT_KEY_HEADER = DoubleSubmitSettings.DEFAULT_KEY_HEADER;
     /** Without a key header: {@code body} (fingerprint client, method, path, query and body) or {@code none} (not guarded). */
-    public static final String PARAM_FINGERPRINT = "fingerprint";
+    public static final String PARAM_FINGERPRINT = DoubleSubmitSettings.PARAM_FINGERPRINT;
     /** Default of {@value #PARAM_FINGERPRINT}: {@value}. */
-    public static final String DEFAULT_FINGERPRINT = "body";
+    public static final String DEFAULT_FINGERPRINT = DoubleSubmitSettings.DEFAULT_FINGERPRINT;
     /** Client identity: {@code auto} (user, else session, else IP), {@code user}, {@code session}, {@code ip}, {@code header:NAME}. */
-    public static final String PARAM_CLIENT = "client";
+    public static final String PARAM_CLIENT = DoubleSubmitSettings.PARAM_CLIENT;
     /** Default of {@value #PARAM_CLIENT}: {@value}. */
-    public static final String DEFAULT_CLIENT = "auto";
+    public static final String DEFAULT_CLIENT = DoubleSubmitSettings.DEFAULT_CLIENT;
     /** {@code reject} (a repeat gets 409) or {@code replay} (a repeat gets the first's response). */
-    public static final String PARAM_MODE = "mode";
+    public static final String PARAM_MODE = DoubleSubmitSettings.PARAM_MODE;
     /** Default of {@value #PARAM_MODE}: {@value}. */
-    public static final String DEFAULT_MODE = "reject";
+    public static final String DEFAULT_MODE = DoubleSubmitSettings.DEFAULT_MODE;
     /** How long after completion a repeat still counts as a duplicate (requests without a key header). */
-    public static final String PARAM_WINDOW = "window";
+    public static final String PARAM_WINDOW = DoubleSubmitSettings.PARAM_WINDOW;
     /** Default of {@value #PARAM_WINDOW}: {@value}. */
-    public static final String DEFAULT_WINDOW = "10s";
+    public static final String DEFAULT_WINDOW = DoubleSubmitSettings.DEFAULT_WINDOW;
     /** How long after completion a repeated key header still counts as a duplicate. */
-    public static final String PARAM_KEY_WINDOW = "keyWindow";
+    public static final String PARAM_KEY_WINDOW = DoubleSubmitSettings.PARAM_KEY_WINDOW;
     /** Default of {@value #PARAM_KEY_WINDOW}: {@value}. */
-    public static final String DEFAULT_KEY_WINDOW = "24h";
+    public static final String DEFAULT_KEY_WINDOW = DoubleSubmitSettings.DEFAULT_KEY_WINDOW;
     /** Longest a lock outlives a crashed node; must exceed the longest request guarded. */
-    public static final String PARAM_LOCK_LEASE = "lockLease";
+    public static final String PARAM_LOCK_LEASE = DoubleSubmitSettings.PARAM_LOCK_LEASE;
     /** Default of {@value #PARAM_LOCK_LEASE}: {@value}. */
-    public static final String DEFAULT_LOCK_LEASE = "60s";
+    public static final String DEFAULT_LOCK_LEASE = DoubleSubmitSettings.DEFAULT_LOCK_LEASE;
     /** {@code replay} only: how long a repeat waits for the first to finish. */
-    public static final String PARAM_WAIT_TIMEOUT = "waitTimeout";
+    public static final String PARAM_WAIT_TIMEOUT = DoubleSubmitSettings.PARAM_WAIT_TIMEOUT;
     /** Default of {@value #PARAM_WAIT_TIMEOUT}: {@value}. */
-    public static final String DEFAULT_WAIT_TIMEOUT = "10s";
+    public static final String DEFAULT_WAIT_TIMEOUT = DoubleSubmitSettings.DEFAULT_WAIT_TIMEOUT;
     /** Bodies above are not fingerprinted (guarded by key header only); they reach the servlet untouched. */
-    public static final String PARAM_MAX_BODY_BYTES = "maxBodyBytes";
+    public static final String PARAM_MAX_BODY_BYTES = DoubleSubmitSettings.PARAM_MAX_BODY_BYTES;
     /** Default of {@value #PARAM_MAX_BODY_BYTES}: {@value}. */
-    public static final String DEFAULT_MAX_BODY_BYTES = "1MB";
+    public static final String DEFAULT_MAX_BODY_BYTES = DoubleSubmitSettings.DEFAULT_MAX_BODY_BYTES;
     /** {@code replay} only: responses with a larger body are not stored; their repeats get 409. */
-    public static final String PARAM_MAX_RESPONSE_BYTES = "maxResponseBytes";
+    public static final String PARAM_MAX_RESPONSE_BYTES = DoubleSubmitSettings.PARAM_MAX_RESPONSE_BYTES;
     /** Default of {@value #PARAM_MAX_RESPONSE_BYTES}: {@value}. */
-    public static final String DEFAULT_MAX_RESPONSE_BYTES = "64KB";
+    public static final String DEFAULT_MAX_RESPONSE_BYTES = DoubleSubmitSettings.DEFAULT_MAX_RESPONSE_BYTES;
     /** Servlet URL patterns never guarded. */
-    public static final String PARAM_EXCLUDE = "exclude";
+    public static final String PARAM_EXCLUDE = CommonSettings.PARAM_EXCLUDE;
     /** IPs and CIDRs of proxies whose {@code X-Forwarded-For} is believed (for the client's IP). */
-    public static final String PARAM_TRUSTED_PROXIES = "trustedProxies";
+    public static final String PARAM_TRUSTED_PROXIES = CommonSettings.PARAM_TRUSTED_PROXIES;
     /** Header the trusted proxies write the client address into. */
-    public static final String PARAM_CLIENT_IP_HEADER = "clientIpHeader";
+    public static final String PARAM_CLIENT_IP_HEADER = CommonSettings.PARAM_CLIENT_IP_HEADER;
     /** Default of {@value #PARAM_CLIENT_IP_HEADER}: {@value}. */
-    public static final String DEFAULT_CLIENT_IP_HEADER = ClientIpResolver.DEFAULT_HEADER;
+    public static final String DEFAULT_CLIENT_IP_HEADER = CommonSettings.DEFAULT_CLIENT_IP_HEADER;
 
     /** Response header marking a replayed response: {@value}. */
     public static final String REPLAYED_HEADER = DoubleSubmitResponses.REPLAYED_HEADER;
@@ -188,7 +188,7 @@ public final class DoubleSubmitFilter implements Filter {
             }
         }
         if (key == null && bodyDigest == null) {
-            metrics.count(DoubleSubmitMetrics.Outcome.UNGUARDED);
+            metrics.count(Answer.UNGUARDED);
             chain.doFilter(toServlet, response); // nothing to recognise a repeat by
             return;
         }
@@ -217,14 +217,14 @@ public final class DoubleSubmitFilter implements Filter {
         }
         switch (claim.outcome()) {
             case IN_FLIGHT:
-                metrics.count(DoubleSubmitMetrics.Outcome.DUPLICATE);
+                metrics.count(Answer.DUPLICATE);
                 responses.inFlight(response);
                 return;
             case DONE:
                 metrics.count(responses.repeat(response, claim.record(), key != null, fingerprint));
                 return;
             default:
-                metrics.count(DoubleSubmitMetrics.Outcome.FIRST);
+                metrics.count(Answer.FIRST);
                 run(toServlet, response, chain, id, owner, keep, fingerprint);
         }
     }

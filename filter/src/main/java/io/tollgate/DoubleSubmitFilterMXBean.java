@@ -28,7 +28,7 @@ public interface DoubleSubmitFilterMXBean {
     long getFallbackDecisions();
 
     /** {@code UP}, or {@code DOWN} while Redis fails. */
-    String getBackendState();
+    BackendState getBackendState();
 
     /** The effective settings, as logged at start-up. */
     String getSettings();

@@ -1,6 +1,5 @@
 package io.tollgate;
 
-import io.tollgate.internal.config.BackendFailurePolicy;
 import io.tollgate.internal.redis.BackendHealth;
 import io.tollgate.internal.http.ClientIpResolver;
 import io.tollgate.internal.redis.RedisKeys;
@@ -8,12 +7,12 @@ import io.tollgate.internal.runtime.FilterRuntime;
 import io.tollgate.internal.ratelimit.LocalRateLimiter;
 import io.tollgate.internal.ratelimit.Policy;
 import io.tollgate.internal.ratelimit.RateDecision;
-import io.tollgate.internal.ratelimit.RateLimitMetrics;
 import io.tollgate.internal.ratelimit.RateLimitResponses;
 import io.tollgate.internal.ratelimit.RateLimitSettings;
 import io.tollgate.internal.ratelimit.RateLimiter;
 import io.tollgate.internal.ratelimit.RedisRateLimiter;
 import io.tollgate.internal.ratelimit.RejectionMemory;
+import io.tollgate.internal.runtime.CommonSettings;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -54,41 +53,41 @@ import java.util.concurrent.TimeoutException;
 public final class RateLimitFilter implements Filter {
 
     /** One or more {@code COUNT/PERIOD}, comma-separated, all enforced: {@code 100/1m}, {@code 10/s, 1000/1h}. Required unless {@link #PARAM_RULES}. */
-    public static final String PARAM_LIMITS = "limits";
+    public static final String PARAM_LIMITS = RateLimitSettings.PARAM_LIMITS;
     /** Whose budget: {@code ip}, {@code user}, {@code session}, {@code header:NAME}, {@code param:NAME}, {@code global}, joined by {@code +} with {@code method} and {@code path}. */
-    public static final String PARAM_KEY = "key";
+    public static final String PARAM_KEY = RateLimitSettings.PARAM_KEY;
     /** Default of {@value #PARAM_KEY}: {@value}. */
-    public static final String DEFAULT_KEY = "ip";
+    public static final String DEFAULT_KEY = RateLimitSettings.DEFAULT_KEY;
     /** IPs and CIDRs of proxies whose {@code X-Forwarded-For} is believed. Default: none (the header is ignored). */
-    public static final String PARAM_TRUSTED_PROXIES = "trustedProxies";
+    public static final String PARAM_TRUSTED_PROXIES = CommonSettings.PARAM_TRUSTED_PROXIES;
     /** Header the trusted proxies write the client address into: {@code X-Forwarded-For} (default), {@code Forwarded} (RFC 7239) or another list header. */
-    public static final String PARAM_CLIENT_IP_HEADER = "clientIpHeader";
+    public static final String PARAM_CLIENT_IP_HEADER = CommonSettings.PARAM_CLIENT_IP_HEADER;
     /** Default of {@value #PARAM_CLIENT_IP_HEADER}: {@value}. */
-    public static final String DEFAULT_CLIENT_IP_HEADER = ClientIpResolver.DEFAULT_HEADER;
+    public static final String DEFAULT_CLIENT_IP_HEADER = CommonSettings.DEFAULT_CLIENT_IP_HEADER;
     /** Servlet URL patterns never limited: {@code /health, /static/*, *.css}. Default: none. */
-    public static final String PARAM_EXCLUDE = "exclude";
+    public static final String PARAM_EXCLUDE = CommonSettings.PARAM_EXCLUDE;
     /** Methods limited, comma-separated. Default: all. */
-    public static final String PARAM_METHODS = "methods";
+    public static final String PARAM_METHODS = CommonSettings.PARAM_METHODS;
     /** {@code false} = dry run: count, log and send headers, never reject. */
-    public static final String PARAM_ENFORCE = "enforce";
+    public static final String PARAM_ENFORCE = RateLimitSettings.PARAM_ENFORCE;
     /** Default of {@value #PARAM_ENFORCE}: {@value}. */
-    public static final String DEFAULT_ENFORCE = "true";
+    public static final String DEFAULT_ENFORCE = RateLimitSettings.DEFAULT_ENFORCE;
     /** Status of a rejection, 400 to 599. */
-    public static final String PARAM_STATUS_CODE = "statusCode";
+    public static final String PARAM_STATUS_CODE = RateLimitSettings.PARAM_STATUS_CODE;
     /** Default of {@value #PARAM_STATUS_CODE}: {@value}. */
-    public static final String DEFAULT_STATUS_CODE = "429";
+    public static final String DEFAULT_STATUS_CODE = RateLimitSettings.DEFAULT_STATUS_CODE;
     /** {@code problem} (an {@code application/problem+json} body) or {@code error-page} ({@code sendError}, so the app's error page renders it). */
-    public static final String PARAM_REJECT_WITH = "rejectWith";
+    public static final String PARAM_REJECT_WITH = RateLimitSettings.PARAM_REJECT_WITH;
     /** Default of {@value #PARAM_REJECT_WITH}: {@value}. */
-    public static final String DEFAULT_REJECT_WITH = "problem";
+    public static final String DEFAULT_REJECT_WITH = RateLimitSettings.DEFAULT_REJECT_WITH;
     /** {@code draft} ({@code RateLimit-Policy} + {@code RateLimit}), {@code legacy} ({@code X-RateLimit-*}), {@code both} or {@code none}. */
-    public static final String PARAM_HEADERS = "headers";
+    public static final String PARAM_HEADERS = RateLimitSettings.PARAM_HEADERS;
     /** Default of {@value #PARAM_HEADERS}: {@value}. */
-    public static final String DEFAULT_HEADERS = "draft";
+    public static final String DEFAULT_HEADERS = RateLimitSettings.DEFAULT_HEADERS;
     /** A JSON file of named rules ({@code /WEB-INF/x.json}, {@code classpath:}, {@code file:}), each with its own match, limits and key. */
-    public static final String PARAM_RULES = "rules";
+    public static final String PARAM_RULES = RateLimitSettings.PARAM_RULES;
     /** The policy name used in headers, logs and Redis keys. Default: the filter-name. */
-    public static final String PARAM_NAME = "name";
+    public static final String PARAM_NAME = RateLimitSettings.PARAM_NAME;
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitFilter.class);
 

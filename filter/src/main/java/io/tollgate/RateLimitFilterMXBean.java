@@ -27,7 +27,7 @@ public interface RateLimitFilterMXBean {
     long getFallbackDecisions();
 
     /** {@code UP}, or {@code DOWN} while Redis fails (requests then take the fallback at once). */
-    String getBackendState();
+    BackendState getBackendState();
 
     /** The effective settings, as logged at start-up. */
     String getSettings();

@@ -1,5 +1,9 @@
 package io.tollgate;
 
+import io.tollgate.internal.config.FilterParams;
+import io.tollgate.internal.config.SharedSettings;
+import io.tollgate.internal.redis.RedissonClients;
+
 /**
  * Names shared by every Tollgate filter: the shared settings, how to set them for the whole webapp,
  * and the ServletContext attribute through which an application lends Tollgate its own Redisson client.
@@ -12,43 +16,43 @@ package io.tollgate;
 public final class Tollgate {
 
     /** Prefix of a {@code <context-param>} that sets a shared setting for every Tollgate filter: {@value}. */
-    public static final String CONTEXT_PARAM_PREFIX = "tollgate.";
+    public static final String CONTEXT_PARAM_PREFIX = FilterParams.CONTEXT_PARAM_PREFIX;
 
     /**
      * ServletContext attribute that may hold the application's own {@code org.redisson.api.RedissonClient}:
      * {@value}. When set before the filters start, they use it and never shut it down.
      */
-    public static final String REDISSON_ATTRIBUTE = "io.tollgate.redisson";
+    public static final String REDISSON_ATTRIBUTE = RedissonClients.REDISSON_ATTRIBUTE;
 
     /** Single Redis server, {@code redis://} or {@code rediss://}, with optional user and password. */
-    public static final String PARAM_REDIS_ADDRESS = "redisAddress";
+    public static final String PARAM_REDIS_ADDRESS = SharedSettings.PARAM_REDIS_ADDRESS;
     /** Default of {@value #PARAM_REDIS_ADDRESS}: {@value}. */
-    public static final String DEFAULT_REDIS_ADDRESS = "redis://127.0.0.1:6379";
+    public static final String DEFAULT_REDIS_ADDRESS = SharedSettings.DEFAULT_REDIS_ADDRESS;
 
     /**
      * Redisson YAML config ({@code /WEB-INF/redisson.yaml}, {@code classpath:x.yaml} or {@code file:/path});
      * wins over {@value #PARAM_REDIS_ADDRESS}. No default.
      */
-    public static final String PARAM_REDISSON_CONFIG = "redissonConfig";
+    public static final String PARAM_REDISSON_CONFIG = SharedSettings.PARAM_REDISSON_CONFIG;
 
     /** Prefix of every Redis key Tollgate writes. */
-    public static final String PARAM_KEY_PREFIX = "keyPrefix";
+    public static final String PARAM_KEY_PREFIX = SharedSettings.PARAM_KEY_PREFIX;
     /** Default of {@value #PARAM_KEY_PREFIX}: {@value}. */
-    public static final String DEFAULT_KEY_PREFIX = "tollgate:";
+    public static final String DEFAULT_KEY_PREFIX = SharedSettings.DEFAULT_KEY_PREFIX;
 
     /**
      * What a request gets when Redis is unreachable or slower than {@value #PARAM_BACKEND_TIMEOUT}:
      * {@code allow} (it passes), {@code deny} (503 problem+json with {@code Retry-After}) or {@code local}
      * (RateLimitFilter only: an in-process limiter with the same limits).
      */
-    public static final String PARAM_ON_BACKEND_FAILURE = "onBackendFailure";
+    public static final String PARAM_ON_BACKEND_FAILURE = SharedSettings.PARAM_ON_BACKEND_FAILURE;
     /** Default of {@value #PARAM_ON_BACKEND_FAILURE}: {@value}. */
-    public static final String DEFAULT_ON_BACKEND_FAILURE = "allow";
+    public static final String DEFAULT_ON_BACKEND_FAILURE = SharedSettings.DEFAULT_ON_BACKEND_FAILURE;
 
     /** Longest a request waits on Redis before {@value #PARAM_ON_BACKEND_FAILURE} applies. */
-    public static final String PARAM_BACKEND_TIMEOUT = "backendTimeout";
+    public static final String PARAM_BACKEND_TIMEOUT = SharedSettings.PARAM_BACKEND_TIMEOUT;
     /** Default of {@value #PARAM_BACKEND_TIMEOUT}: {@value}. */
-    public static final String DEFAULT_BACKEND_TIMEOUT = "500ms";
+    public static final String DEFAULT_BACKEND_TIMEOUT = SharedSettings.DEFAULT_BACKEND_TIMEOUT;
 
     private Tollgate() {
     }

@@ -1,27 +1,23 @@
 package io.tollgate.outbound;
 
+import io.tollgate.BackendFailurePolicy;
+import io.tollgate.BackendState;
 import io.tollgate.Tollgate;
-import io.tollgate.internal.config.BackendFailurePolicy;
+import io.tollgate.internal.outbound.OutboundSettings;
+
 import io.tollgate.internal.redis.BackendHealth;
-import io.tollgate.internal.config.FilterParams;
-import io.tollgate.internal.config.InvalidSettingException;
 import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.LocalRateLimiter;
 import io.tollgate.internal.ratelimit.RateDecision;
 import io.tollgate.internal.ratelimit.RateLimiter;
 import io.tollgate.internal.ratelimit.RedisRateLimiter;
-import io.tollgate.internal.redis.RedisKeys;
 import io.tollgate.internal.redis.RedissonClients;
 import io.tollgate.internal.config.SharedSettings;
 import io.tollgate.internal.config.Values;
-import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
 import org.redisson.api.RedissonClient;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Enumeration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -54,9 +50,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class OutboundLimiter implements AutoCloseable {
 
-    /** Least margin a permit is held beyond its period by default, in milliseconds. */
-    static final long DEFAULT_MARGIN_MILLIS = 50;
-
     private final String name;
     private final String limitsText;
     private final List<Limit> held;
@@ -69,25 +62,15 @@ public final class OutboundLimiter implements AutoCloseable {
     private final RedissonClients.Lease lease;
     private final ReentrantLock queue = new ReentrantLock(true);
 
-    private OutboundLimiter(Builder b, List<Limit> limits, RedissonClient client, RedissonClients.Lease lease,
-            SharedSettings shared) {
-        this.name = b.name;
-        this.limitsText = b.limitsText;
-        List<Limit> withMargin = new ArrayList<>();
-        for (Limit l : limits) {
-            Duration margin = b.margin != null ? b.margin
-                    : Duration.ofMillis(Math.max(DEFAULT_MARGIN_MILLIS, l.period().toMillis() / 50));
-            withMargin.add(new Limit(l.count(), l.period().plus(margin)));
-        }
-        this.held = Collections.unmodifiableList(withMargin);
-        String prefix = b.keyPrefix != null ? b.keyPrefix : shared != null ? shared.keyPrefix() : Tollgate.DEFAULT_KEY_PREFIX;
-        this.key = RedisKeys.outbound(prefix, name);
+    private OutboundLimiter(OutboundSettings settings, RedissonClient client, RedissonClients.Lease lease) {
+        this.name = settings.name();
+        this.limitsText = settings.limitsText();
+        this.held = settings.held();
+        this.key = settings.key();
         this.redis = new RedisRateLimiter(client);
-        this.onFailure = b.onBackendFailure != null ? b.onBackendFailure
-                : shared != null ? shared.onBackendFailure() : BackendFailurePolicy.ALLOW;
+        this.onFailure = settings.onBackendFailure();
         this.local = onFailure == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
-        this.backendTimeout = b.backendTimeout != null ? b.backendTimeout
-                : shared != null ? shared.backendTimeout() : Values.duration(Tollgate.DEFAULT_BACKEND_TIMEOUT);
+        this.backendTimeout = settings.backendTimeout();
         this.health = new BackendHealth("Tollgate OutboundLimiter [" + name + "]", onFailure);
         this.lease = lease;
     }
@@ -95,14 +78,6 @@ public final class OutboundLimiter implements AutoCloseable {
     /** Starts a limiter named {@code name} (it names the Redis key: every instance must use the same). */
     public static Builder builder(String name, String limits) {
         return new Builder(name, limits);
-    }
-
-    static List<Limit> parseLimits(String text) {
-        try {
-            return Limit.parseAll(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("limits [" + text + "]: " + e.getMessage(), e);
-        }
     }
 
     /** The name, as given. */
@@ -224,9 +199,13 @@ public final class OutboundLimiter implements AutoCloseable {
         }
     }
 
-    /** {@code UP}, or {@code DOWN} while Redis fails. */
-    public String backendState() {
-        return health.state();
+    /**
+     * Whether Redis answers, as this limiter sees it.
+     *
+     * @return {@code UP}, or {@code DOWN} while Redis fails
+     */
+    public BackendState backendState() {
+        return health.isDown() ? BackendState.DOWN : BackendState.UP;
     }
 
     @Override
@@ -274,13 +253,27 @@ public final class OutboundLimiter implements AutoCloseable {
             return this;
         }
 
-        /** {@code allow} (default), {@code deny} or {@code local}: what happens when Redis fails. */
+        /**
+         * What happens when Redis fails: {@code allow}, {@code deny} or {@code local}, in lower case as in
+         * web.xml (default: the context-param's with {@link #servletContext}, else {@code allow}).
+         *
+         * @throws IllegalArgumentException for any other text
+         */
         public Builder onBackendFailure(String policy) {
-            this.onBackendFailure = parse("onBackendFailure", policy, BackendFailurePolicy::valueOf);
+            try {
+                return onBackendFailure(Values.keyword(policy, BackendFailurePolicy.class));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("onBackendFailure [" + policy + "] " + e.getMessage(), e);
+            }
+        }
+
+        /** What happens when Redis fails (default: the context-param's with {@link #servletContext}, else {@code ALLOW}). */
+        public Builder onBackendFailure(BackendFailurePolicy policy) {
+            this.onBackendFailure = policy;
             return this;
         }
 
-        /** Longest a call waits on Redis (default 500ms). */
+        /** Longest a call waits on Redis (default: the context-param's with {@link #servletContext}, else 500ms). */
         public Builder backendTimeout(Duration timeout) {
             this.backendTimeout = timeout;
             return this;
@@ -295,67 +288,27 @@ public final class OutboundLimiter implements AutoCloseable {
             return this;
         }
 
-        private static <T> T parse(String what, String text, java.util.function.Function<String, T> parser) {
-            try {
-                return parser.apply(text.trim().toUpperCase(java.util.Locale.ROOT));
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(what + " [" + text + "] must be allow, deny or local");
-            }
-        }
-
         /**
          * Builds the limiter.
          *
          * @throws IllegalArgumentException naming a bad name, limit or setting
          */
         public OutboundLimiter build() {
-            try {
-                io.tollgate.internal.ratelimit.Policy.checkName(name);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("name [" + name + "] " + e.getMessage());
-            }
-            List<Limit> limits = parseLimits(limitsText);
+            OutboundSettings settings = settings(null); // a bad name or limit is named first
             if (client != null) {
-                return new OutboundLimiter(this, limits, client, null, null);
+                return new OutboundLimiter(settings, client, null);
             }
             if (context == null) {
                 throw new IllegalArgumentException("OutboundLimiter [" + name + "] needs redisson(client) or"
                         + " servletContext(context)");
             }
-            SharedSettings shared;
-            try {
-                shared = SharedSettings.parse(FilterParams.read(contextOnly(context, name), "OutboundLimiter",
-                        List.of(), SharedSettings.NAMES));
-            } catch (InvalidSettingException e) {
-                throw new IllegalArgumentException(e.getMessage(), e);
-            }
+            SharedSettings shared = OutboundSettings.shared(context, name);
             RedissonClients.Lease lease = RedissonClients.acquire(context, shared);
-            return new OutboundLimiter(this, limits, lease.client(), lease, shared);
+            return new OutboundLimiter(settings(shared), lease.client(), lease);
         }
-    }
 
-    /** The webapp's context-params, seen as the settings of a filter without init-params. */
-    private static FilterConfig contextOnly(ServletContext context, String name) {
-        return new FilterConfig() {
-            @Override
-            public String getFilterName() {
-                return "outbound:" + name;
-            }
-
-            @Override
-            public ServletContext getServletContext() {
-                return context;
-            }
-
-            @Override
-            public String getInitParameter(String param) {
-                return null;
-            }
-
-            @Override
-            public Enumeration<String> getInitParameterNames() {
-                return Collections.emptyEnumeration();
-            }
-        };
+        private OutboundSettings settings(SharedSettings shared) {
+            return OutboundSettings.of(name, limitsText, keyPrefix, onBackendFailure, backendTimeout, margin, shared);
+        }
     }
 }

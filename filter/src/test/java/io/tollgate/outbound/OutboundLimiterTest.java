@@ -185,7 +185,7 @@ class OutboundLimiterTest {
                         granted += local.tryAcquire() ? 1 : 0;
                     }
                     assertEquals(5, granted);
-                    assertEquals("DOWN", local.backendState());
+                    assertEquals(io.tollgate.BackendState.DOWN, local.backendState());
                 } finally {
                     redis.resume();
                 }

@@ -1,6 +1,5 @@
 package io.tollgate.internal.config;
 
-import io.tollgate.Tollgate;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
 
@@ -18,6 +17,9 @@ import java.util.function.UnaryOperator;
  * here; unknown names are rejected here. Every parse error names where the value came from.
  */
 public final class FilterParams {
+
+    /** Prefix of a context-param that sets a shared setting for every filter of the webapp. */
+    public static final String CONTEXT_PARAM_PREFIX = "tollgate.";
 
     /** A parser of one setting's text; throws {@link IllegalArgumentException} stating the rule broken. */
     @FunctionalInterface
@@ -59,9 +61,24 @@ public final class FilterParams {
 
     static FilterParams read(FilterConfig config, String filterKind, Collection<String> filterOnly,
             Collection<String> shared, UnaryOperator<String> lookup) {
-        String filterName = config.getFilterName();
+        return read(config.getFilterName(), config, config.getServletContext(), filterKind, filterOnly, shared, lookup);
+    }
+
+    /**
+     * Reads only the {@code tollgate.*} context-params, for a component configured in code (an
+     * OutboundLimiter) that takes the shared settings from the webapp.
+     *
+     * @param owner names the component in messages, as a filter-name would
+     */
+    public static FilterParams readContext(ServletContext context, String owner, String kind,
+            Collection<String> shared) {
+        return read(owner, null, context, kind, Collections.emptyList(), shared, Placeholders.SYSTEM);
+    }
+
+    private static FilterParams read(String filterName, FilterConfig config, ServletContext context,
+            String filterKind, Collection<String> filterOnly, Collection<String> shared, UnaryOperator<String> lookup) {
         Map<String, Param> params = new LinkedHashMap<>();
-        for (String name : names(config.getInitParameterNames())) {
+        for (String name : config == null ? Collections.<String>emptyList() : names(config.getInitParameterNames())) {
             String origin = "init-param [" + name + "]";
             String raw = config.getInitParameter(name);
             if (!filterOnly.contains(name) && !shared.contains(name)) {
@@ -72,13 +89,12 @@ public final class FilterParams {
             }
             put(params, name, origin, raw, lookup, filterName);
         }
-        ServletContext context = config.getServletContext();
         if (context != null) {
             for (String contextName : names(context.getInitParameterNames())) {
-                if (!contextName.startsWith(Tollgate.CONTEXT_PARAM_PREFIX)) {
+                if (!contextName.startsWith(CONTEXT_PARAM_PREFIX)) {
                     continue;
                 }
-                String name = contextName.substring(Tollgate.CONTEXT_PARAM_PREFIX.length());
+                String name = contextName.substring(CONTEXT_PARAM_PREFIX.length());
                 String origin = "context-param [" + contextName + "]";
                 String raw = context.getInitParameter(contextName);
                 if (!shared.contains(name)) {

@@ -1,6 +1,6 @@
 package io.tollgate.internal.config;
 
-import io.tollgate.Tollgate;
+import io.tollgate.BackendFailurePolicy;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -10,13 +10,35 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
-/** The settings every Tollgate filter takes: where Redis is, how keys are named, what a Redis failure does. */
+/**
+ * The settings every Tollgate filter (and an OutboundLimiter built on a ServletContext) takes, also from
+ * {@code tollgate.NAME} context-params: where Redis is, how keys are named, what a Redis failure does.
+ */
 public final class SharedSettings {
+
+    /** Single Redis server address. */
+    public static final String PARAM_REDIS_ADDRESS = "redisAddress";
+    /** Default of {@value #PARAM_REDIS_ADDRESS}. */
+    public static final String DEFAULT_REDIS_ADDRESS = "redis://127.0.0.1:6379";
+    /** Redisson YAML config; wins over the address. */
+    public static final String PARAM_REDISSON_CONFIG = "redissonConfig";
+    /** Prefix of every Redis key. */
+    public static final String PARAM_KEY_PREFIX = "keyPrefix";
+    /** Default of {@value #PARAM_KEY_PREFIX}. */
+    public static final String DEFAULT_KEY_PREFIX = "tollgate:";
+    /** What a request gets when Redis fails. */
+    public static final String PARAM_ON_BACKEND_FAILURE = "onBackendFailure";
+    /** Default of {@value #PARAM_ON_BACKEND_FAILURE}. */
+    public static final String DEFAULT_ON_BACKEND_FAILURE = "allow";
+    /** Longest a request waits on Redis. */
+    public static final String PARAM_BACKEND_TIMEOUT = "backendTimeout";
+    /** Default of {@value #PARAM_BACKEND_TIMEOUT}. */
+    public static final String DEFAULT_BACKEND_TIMEOUT = "500ms";
 
     /** Names of the shared settings, in documentation order. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
-            Tollgate.PARAM_REDIS_ADDRESS, Tollgate.PARAM_REDISSON_CONFIG, Tollgate.PARAM_KEY_PREFIX,
-            Tollgate.PARAM_ON_BACKEND_FAILURE, Tollgate.PARAM_BACKEND_TIMEOUT));
+            PARAM_REDIS_ADDRESS, PARAM_REDISSON_CONFIG, PARAM_KEY_PREFIX,
+            PARAM_ON_BACKEND_FAILURE, PARAM_BACKEND_TIMEOUT));
 
     static final Duration MAX_BACKEND_TIMEOUT = Duration.ofMinutes(1);
 
@@ -39,13 +61,13 @@ public final class SharedSettings {
 
     /** Reads and checks the shared settings of one filter. */
     public static SharedSettings parse(FilterParams params) {
-        URI address = params.parse(Tollgate.PARAM_REDIS_ADDRESS, Tollgate.DEFAULT_REDIS_ADDRESS,
+        URI address = params.parse(PARAM_REDIS_ADDRESS, DEFAULT_REDIS_ADDRESS,
                 SharedSettings::redisUri);
         String path = address.getPath();
         int database = path != null && path.length() > 1 ? Integer.parseInt(path.substring(1)) : 0;
         String withoutPath = address.getScheme() + "://" + (address.getRawUserInfo() == null ? ""
                 : address.getRawUserInfo() + "@") + address.getHost() + ":" + port(address);
-        String keyPrefix = params.parse(Tollgate.PARAM_KEY_PREFIX, Tollgate.DEFAULT_KEY_PREFIX, t -> {
+        String keyPrefix = params.parse(PARAM_KEY_PREFIX, DEFAULT_KEY_PREFIX, t -> {
             if (t.indexOf('{') >= 0 || t.indexOf('}') >= 0) {
                 throw new IllegalArgumentException("must not contain { or } (Tollgate puts its own hash tags in keys)");
             }
@@ -54,16 +76,16 @@ public final class SharedSettings {
             }
             return t;
         });
-        BackendFailurePolicy onFailure = params.parse(Tollgate.PARAM_ON_BACKEND_FAILURE,
-                Tollgate.DEFAULT_ON_BACKEND_FAILURE, BackendFailurePolicy::parse);
-        Duration timeout = params.parse(Tollgate.PARAM_BACKEND_TIMEOUT, Tollgate.DEFAULT_BACKEND_TIMEOUT, t -> {
+        BackendFailurePolicy onFailure = params.parse(PARAM_ON_BACKEND_FAILURE,
+                DEFAULT_ON_BACKEND_FAILURE, t -> Values.keyword(t, BackendFailurePolicy.class));
+        Duration timeout = params.parse(PARAM_BACKEND_TIMEOUT, DEFAULT_BACKEND_TIMEOUT, t -> {
             Duration d = Values.duration(t);
             if (d.compareTo(MAX_BACKEND_TIMEOUT) > 0) {
                 throw new IllegalArgumentException("must be at most 1m: every request may wait this long");
             }
             return d;
         });
-        String config = params.parse(Tollgate.PARAM_REDISSON_CONFIG, null, t -> {
+        String config = params.parse(PARAM_REDISSON_CONFIG, null, t -> {
             ConfigResource.checkSyntax(t);
             return t;
         });
@@ -153,7 +175,7 @@ public final class SharedSettings {
     public String toString() {
         return (redissonConfig != null ? "redissonConfig=" + redissonConfig
                 : "redisAddress=" + Secrets.mask(redisAddress) + (database == 0 ? "" : "/" + database))
-                + ", keyPrefix=" + keyPrefix + ", onBackendFailure=" + onBackendFailure.text()
+                + ", keyPrefix=" + keyPrefix + ", onBackendFailure=" + Values.keyword(onBackendFailure)
                 + ", backendTimeout=" + Values.format(backendTimeout);
     }
 }

@@ -131,15 +131,28 @@ public final class Values {
         return n;
     }
 
-    /** One of {@code allowed} (case-sensitive, as written in the docs). */
-    public static String oneOf(String text, String... allowed) {
+    /**
+     * One of an enum's constants, by the one case rule of every Tollgate keyword: written exactly as the docs
+     * write it, in lower case with {@code -} for {@code _} ({@code ERROR_PAGE} is {@code error-page}); {@code DENY}
+     * or {@code Deny} is an error, as a typo is.
+     */
+    public static <E extends Enum<E>> E keyword(String text, Class<E> type) {
         String t = text.trim();
-        for (String a : allowed) {
-            if (a.equals(t)) {
-                return a;
+        for (E e : type.getEnumConstants()) {
+            if (keyword(e).equals(t)) {
+                return e;
             }
         }
-        throw new IllegalArgumentException("must be one of " + String.join(", ", allowed));
+        StringBuilder choices = new StringBuilder();
+        for (E e : type.getEnumConstants()) {
+            choices.append(choices.length() == 0 ? "" : ", ").append(keyword(e));
+        }
+        throw new IllegalArgumentException("must be one of " + choices);
+    }
+
+    /** An enum constant as a setting writes it: {@code error-page} for {@code ERROR_PAGE}. */
+    public static String keyword(Enum<?> constant) {
+        return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** Comma-separated items, trimmed, none empty. */

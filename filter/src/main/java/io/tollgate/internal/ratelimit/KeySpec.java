@@ -86,11 +86,11 @@ public final class KeySpec {
         return new KeySpec(Collections.unmodifiableList(parts));
     }
 
+    /** One part; its keyword exactly as documented, in lower case (the one case rule of every setting). */
     private static Part part(String item) {
-        String lower = item.toLowerCase(Locale.ROOT);
         int colon = item.indexOf(':');
         if (colon > 0) {
-            String kind = lower.substring(0, colon);
+            String kind = item.substring(0, colon);
             String name = item.substring(colon + 1).trim();
             if (name.isEmpty() || !(kind.equals("header") || kind.equals("param"))) {
                 throw new IllegalArgumentException(RULE);
@@ -103,7 +103,7 @@ public final class KeySpec {
             }
             return new Part(Kind.PARAM, name);
         }
-        switch (lower) {
+        switch (item) {
             case "ip": return new Part(Kind.IP, null);
             case "user": return new Part(Kind.USER, null);
             case "session": return new Part(Kind.SESSION, null);

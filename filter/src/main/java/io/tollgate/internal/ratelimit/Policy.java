@@ -57,18 +57,6 @@ public final class Policy {
         return name;
     }
 
-    /** Checks and upper-cases HTTP methods. */
-    public static Set<String> methods(List<String> names) {
-        Set<String> out = new TreeSet<>();
-        for (String m : names) {
-            if (!HttpToken.isToken(m)) {
-                throw new IllegalArgumentException("method [" + m + "] is not an HTTP method name");
-            }
-            out.add(m.toUpperCase(Locale.ROOT));
-        }
-        return out;
-    }
-
     /** Whether this policy covers the request. */
     public boolean covers(HttpServletRequest request) {
         return (methods == null || methods.contains(request.getMethod()))

@@ -4,29 +4,52 @@ import io.tollgate.internal.config.ConfigResource;
 import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.InvalidSettingException;
 import io.tollgate.internal.config.SharedSettings;
+import io.tollgate.internal.runtime.CommonSettings;
 import io.tollgate.internal.config.Values;
 import io.tollgate.internal.http.ClientIpResolver;
-import io.tollgate.internal.http.IpRange;
-import io.tollgate.internal.http.UrlPatterns;
 
-import io.tollgate.RateLimitFilter;
 import jakarta.servlet.ServletContext;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Set;
 
-/** Everything a {@link RateLimitFilter} was configured with, parsed and checked once in {@code init()}. */
+/** Everything a RateLimitFilter was configured with, parsed and checked once in {@code init()}. */
 public final class RateLimitSettings {
 
-    /** Names only RateLimitFilter takes, in documentation order. */
+    /** One or more COUNT/PERIOD. */
+    public static final String PARAM_LIMITS = "limits";
+    /** Whose budget a request spends. */
+    public static final String PARAM_KEY = "key";
+    /** Default of {@value #PARAM_KEY}. */
+    public static final String DEFAULT_KEY = "ip";
+    /** {@code false} = dry run. */
+    public static final String PARAM_ENFORCE = "enforce";
+    /** Default of {@value #PARAM_ENFORCE}. */
+    public static final String DEFAULT_ENFORCE = "true";
+    /** Status of a rejection. */
+    public static final String PARAM_STATUS_CODE = "statusCode";
+    /** Default of {@value #PARAM_STATUS_CODE}. */
+    public static final String DEFAULT_STATUS_CODE = "429";
+    /** How a rejection is written. */
+    public static final String PARAM_REJECT_WITH = "rejectWith";
+    /** Default of {@value #PARAM_REJECT_WITH}. */
+    public static final String DEFAULT_REJECT_WITH = "problem";
+    /** Which rate-limit headers are sent. */
+    public static final String PARAM_HEADERS = "headers";
+    /** Default of {@value #PARAM_HEADERS}. */
+    public static final String DEFAULT_HEADERS = "draft";
+    /** A JSON file of named rules. */
+    public static final String PARAM_RULES = "rules";
+    /** The policy name. */
+    public static final String PARAM_NAME = "name";
+
+    /** Names only RateLimitFilter takes (besides the shared ones), in documentation order. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
-            RateLimitFilter.PARAM_LIMITS, RateLimitFilter.PARAM_KEY, RateLimitFilter.PARAM_TRUSTED_PROXIES,
-            RateLimitFilter.PARAM_CLIENT_IP_HEADER, RateLimitFilter.PARAM_EXCLUDE, RateLimitFilter.PARAM_METHODS,
-            RateLimitFilter.PARAM_ENFORCE, RateLimitFilter.PARAM_STATUS_CODE, RateLimitFilter.PARAM_REJECT_WITH,
-            RateLimitFilter.PARAM_HEADERS, RateLimitFilter.PARAM_RULES, RateLimitFilter.PARAM_NAME));
+            PARAM_LIMITS, PARAM_KEY, CommonSettings.PARAM_TRUSTED_PROXIES, CommonSettings.PARAM_CLIENT_IP_HEADER,
+            CommonSettings.PARAM_EXCLUDE, CommonSettings.PARAM_METHODS, PARAM_ENFORCE, PARAM_STATUS_CODE,
+            PARAM_REJECT_WITH, PARAM_HEADERS, PARAM_RULES, PARAM_NAME));
 
     /** How rejections are written. */
     public enum RejectWith { PROBLEM, ERROR_PAGE }
@@ -44,91 +67,74 @@ public final class RateLimitSettings {
         }
     }
 
-    private final SharedSettings shared;
+    private final CommonSettings common;
     private final List<Policy> policies;
-    private final UrlPatterns exclude;
-    private final Set<String> methods;
     private final boolean enforce;
     private final int statusCode;
     private final RejectWith rejectWith;
     private final HeaderStyle headers;
-    private final List<IpRange> trustedProxies;
-    private final String clientIpHeader;
     private final String rulesFile;
 
-    private RateLimitSettings(SharedSettings shared, List<Policy> policies, UrlPatterns exclude, Set<String> methods,
-            boolean enforce, int statusCode, RejectWith rejectWith, HeaderStyle headers, List<IpRange> trustedProxies,
-            String clientIpHeader, String rulesFile) {
-        this.shared = shared;
+    private RateLimitSettings(CommonSettings common, List<Policy> policies, boolean enforce, int statusCode,
+            RejectWith rejectWith, HeaderStyle headers, String rulesFile) {
+        this.common = common;
         this.policies = Collections.unmodifiableList(new ArrayList<>(policies));
-        this.exclude = exclude;
-        this.methods = methods;
         this.enforce = enforce;
         this.statusCode = statusCode;
         this.rejectWith = rejectWith;
         this.headers = headers;
-        this.trustedProxies = Collections.unmodifiableList(new ArrayList<>(trustedProxies));
-        this.clientIpHeader = clientIpHeader;
         this.rulesFile = rulesFile;
     }
 
     /** Reads and checks every setting; throws {@link InvalidSettingException} naming the first bad one. */
     public static RateLimitSettings parse(FilterParams p, ServletContext context) {
-        SharedSettings shared = SharedSettings.parse(p);
-        KeySpec key = p.parse(RateLimitFilter.PARAM_KEY, RateLimitFilter.DEFAULT_KEY, KeySpec::parse);
+        CommonSettings common = CommonSettings.parse(p, null);
+        KeySpec key = p.parse(PARAM_KEY, DEFAULT_KEY, KeySpec::parse);
         List<Policy> policies;
-        String rules = p.get(RateLimitFilter.PARAM_RULES);
+        String rules = p.get(PARAM_RULES);
         if (rules != null) {
-            if (p.isSet(RateLimitFilter.PARAM_LIMITS)) {
-                throw p.invalid(RateLimitFilter.PARAM_LIMITS, "cannot be set together with init-param [rules];"
+            if (p.isSet(PARAM_LIMITS)) {
+                throw p.invalid(PARAM_LIMITS, "cannot be set together with init-param [rules];"
                         + " put these limits in a rule");
             }
-            if (p.isSet(RateLimitFilter.PARAM_NAME)) {
-                throw p.invalid(RateLimitFilter.PARAM_NAME, "cannot be set together with init-param [rules];"
+            if (p.isSet(PARAM_NAME)) {
+                throw p.invalid(PARAM_NAME, "cannot be set together with init-param [rules];"
                         + " each rule has its own name");
             }
-            policies = p.parse(RateLimitFilter.PARAM_RULES, null,
+            policies = p.parse(PARAM_RULES, null,
                     t -> RulesFile.parse(ConfigResource.read(context, t), key));
         } else {
-            if (!p.isSet(RateLimitFilter.PARAM_LIMITS)) {
-                throw p.invalid(RateLimitFilter.PARAM_LIMITS, "RateLimitFilter needs limits (like 100/1m)"
+            if (!p.isSet(PARAM_LIMITS)) {
+                throw p.invalid(PARAM_LIMITS, "RateLimitFilter needs limits (like 100/1m)"
                         + " or a rules file");
             }
-            List<Limit> limits = p.parse(RateLimitFilter.PARAM_LIMITS, null, Limit::parseAll);
+            List<Limit> limits = p.parse(PARAM_LIMITS, null, Limit::parseAll);
             String name;
-            if (p.isSet(RateLimitFilter.PARAM_NAME)) {
-                name = p.parse(RateLimitFilter.PARAM_NAME, null, Policy::checkName);
+            if (p.isSet(PARAM_NAME)) {
+                name = p.parse(PARAM_NAME, null, Policy::checkName);
             } else {
                 name = p.filterName() == null ? "default" : p.filterName();
                 try {
                     Policy.checkName(name);
                 } catch (IllegalArgumentException e) {
-                    throw p.invalid(RateLimitFilter.PARAM_NAME, "the filter-name [" + name
+                    throw p.invalid(PARAM_NAME, "the filter-name [" + name
                             + "] cannot name the policy: a policy name " + e.getMessage() + "; set init-param [name]");
                 }
             }
             policies = Collections.singletonList(new Policy(name, limits, key, null, null));
         }
-        UrlPatterns exclude = p.parse(RateLimitFilter.PARAM_EXCLUDE, null, UrlPatterns::parse);
-        Set<String> methods = p.parse(RateLimitFilter.PARAM_METHODS, null, t -> Policy.methods(Values.list(t)));
-        boolean enforce = p.parse(RateLimitFilter.PARAM_ENFORCE, RateLimitFilter.DEFAULT_ENFORCE, Values::bool);
-        int status = p.parse(RateLimitFilter.PARAM_STATUS_CODE, RateLimitFilter.DEFAULT_STATUS_CODE,
+        boolean enforce = p.parse(PARAM_ENFORCE, DEFAULT_ENFORCE, Values::bool);
+        int status = p.parse(PARAM_STATUS_CODE, DEFAULT_STATUS_CODE,
                 t -> Values.integer(t, 400, 599));
-        RejectWith rejectWith = p.parse(RateLimitFilter.PARAM_REJECT_WITH, RateLimitFilter.DEFAULT_REJECT_WITH,
-                t -> Values.oneOf(t, "problem", "error-page").equals("problem") ? RejectWith.PROBLEM
-                        : RejectWith.ERROR_PAGE);
-        HeaderStyle headers = p.parse(RateLimitFilter.PARAM_HEADERS, RateLimitFilter.DEFAULT_HEADERS,
-                t -> HeaderStyle.valueOf(Values.oneOf(t, "draft", "legacy", "both", "none")
-                        .toUpperCase(java.util.Locale.ROOT)));
-        List<IpRange> trusted = p.parse(RateLimitFilter.PARAM_TRUSTED_PROXIES, null, IpRange::parseAll);
-        String ipHeader = p.parse(RateLimitFilter.PARAM_CLIENT_IP_HEADER, ClientIpResolver.DEFAULT_HEADER,
-                ClientIpResolver::checkHeader);
-        return new RateLimitSettings(shared, policies, exclude, methods, enforce, status, rejectWith, headers,
-                trusted == null ? Collections.emptyList() : trusted, ipHeader, rules);
+        RejectWith rejectWith = p.parse(PARAM_REJECT_WITH, DEFAULT_REJECT_WITH,
+                t -> Values.keyword(t, RejectWith.class));
+        HeaderStyle headers = p.parse(PARAM_HEADERS, DEFAULT_HEADERS,
+                t -> Values.keyword(t, HeaderStyle.class));
+        return new RateLimitSettings(common, policies, enforce, status, rejectWith, headers, rules);
     }
 
     public SharedSettings shared() {
-        return shared;
+        return common.shared();
     }
 
     public List<Policy> policies() {
@@ -137,8 +143,7 @@ public final class RateLimitSettings {
 
     /** Whether the filter leaves this request alone: excluded path or a method it does not limit. */
     public boolean skips(jakarta.servlet.http.HttpServletRequest request) {
-        return (methods != null && !methods.contains(request.getMethod()))
-                || (exclude != null && exclude.matches(request));
+        return common.skips(request);
     }
 
     public boolean enforce() {
@@ -158,19 +163,16 @@ public final class RateLimitSettings {
     }
 
     public ClientIpResolver clientIpResolver() {
-        return new ClientIpResolver(trustedProxies, clientIpHeader);
+        return common.clientIpResolver();
     }
 
     /** Every field, as the filter logs it at start-up. */
     @Override
     public String toString() {
         return (rulesFile == null ? "" : "rules=" + rulesFile + ", ") + "policies=" + policies
-                + ", exclude=" + (exclude == null ? "-" : exclude)
-                + ", methods=" + (methods == null ? "all" : String.join(",", methods))
+                + ", exclude=" + common.excludeText() + ", methods=" + common.methodsText()
                 + ", enforce=" + enforce + ", statusCode=" + statusCode
-                + ", rejectWith=" + (rejectWith == RejectWith.PROBLEM ? "problem" : "error-page")
-                + ", headers=" + headers.name().toLowerCase(java.util.Locale.ROOT)
-                + ", trustedProxies=" + (trustedProxies.isEmpty() ? "-" : trustedProxies)
-                + ", clientIpHeader=" + clientIpHeader + ", " + shared;
+                + ", rejectWith=" + Values.keyword(rejectWith) + ", headers=" + Values.keyword(headers)
+                + ", " + common.clientAndShared();
     }
 }

@@ -1,5 +1,7 @@
 package io.tollgate.internal.ratelimit;
 
+import io.tollgate.internal.http.HttpToken;
+
 import io.tollgate.internal.http.UrlPatterns;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -107,7 +109,7 @@ final class RulesFile {
                     }
                     List<String> m = strings(match, "methods");
                     if (m != null) {
-                        methods = Policy.methods(m);
+                        methods = HttpToken.methods(m);
                     }
                 }
                 policies.add(new Policy(name, limits, key, paths, methods));

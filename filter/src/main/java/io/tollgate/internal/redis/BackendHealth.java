@@ -1,6 +1,6 @@
 package io.tollgate.internal.redis;
 
-import io.tollgate.internal.config.BackendFailurePolicy;
+import io.tollgate.BackendFailurePolicy;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

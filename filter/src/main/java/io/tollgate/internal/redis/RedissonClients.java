@@ -3,7 +3,6 @@ package io.tollgate.internal.redis;
 import io.tollgate.internal.config.ConfigResource;
 import io.tollgate.internal.config.SharedSettings;
 
-import io.tollgate.Tollgate;
 import jakarta.servlet.ServletContext;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
@@ -28,9 +27,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * The Redisson clients of one webapp. Filters with the same connection settings share one client,
  * counted by reference and shut down when the last of them is destroyed. A client the application put in
- * the {@value Tollgate#REDISSON_ATTRIBUTE} context attribute is used as is and never shut down.
+ * the {@value #REDISSON_ATTRIBUTE} context attribute is used as is and never shut down.
  */
 public final class RedissonClients {
+
+    /** ServletContext attribute through which the application lends its own RedissonClient. */
+    public static final String REDISSON_ATTRIBUTE = "io.tollgate.redisson";
 
     private static final String REGISTRY_ATTRIBUTE = "io.tollgate.internal.clients";
     private static final String[] SERVER_SECTIONS = {"singleServerConfig", "clusterServersConfig",
@@ -63,7 +65,7 @@ public final class RedissonClients {
      * @throws IllegalArgumentException when the {@code redissonConfig} file cannot be read or parsed
      */
     public static Lease acquire(ServletContext context, SharedSettings settings) {
-        Object lent = context.getAttribute(Tollgate.REDISSON_ATTRIBUTE);
+        Object lent = context.getAttribute(REDISSON_ATTRIBUTE);
         if (lent instanceof RedissonClient) {
             RedissonClient client = (RedissonClient) lent;
             return new Lease() {
@@ -79,7 +81,7 @@ public final class RedissonClients {
             };
         }
         if (lent != null) {
-            throw new IllegalArgumentException("context attribute [" + Tollgate.REDISSON_ATTRIBUTE + "] holds a "
+            throw new IllegalArgumentException("context attribute [" + REDISSON_ATTRIBUTE + "] holds a "
                     + lent.getClass().getName() + ", not an org.redisson.api.RedissonClient");
         }
         Map<String, Shared> registry = registry(context);

@@ -1,5 +1,7 @@
 package io.tollgate.internal.runtime;
 
+import io.tollgate.BackendState;
+
 import io.tollgate.internal.redis.BackendHealth;
 
 /** The attributes every Tollgate filter's MXBean has: its view of Redis and its settings. */
@@ -24,8 +26,8 @@ public abstract class FilterMetrics {
     }
 
     /** {@code UP} or {@code DOWN}. */
-    public String getBackendState() {
-        return health.state();
+    public BackendState getBackendState() {
+        return health.isDown() ? BackendState.DOWN : BackendState.UP;
     }
 
     /** The effective settings. */

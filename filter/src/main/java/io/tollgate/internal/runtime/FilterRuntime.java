@@ -6,7 +6,6 @@ import io.tollgate.internal.config.SharedSettings;
 import io.tollgate.internal.redis.BackendHealth;
 import io.tollgate.internal.redis.RedissonClients;
 
-import io.tollgate.Tollgate;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 import org.redisson.api.RedissonClient;
@@ -69,7 +68,7 @@ public final class FilterRuntime<S> {
         try {
             lease = RedissonClients.acquire(config.getServletContext(), shared);
         } catch (IllegalArgumentException e) {
-            throw new ServletException(params.invalid(Tollgate.PARAM_REDISSON_CONFIG, e.getMessage()).getMessage(), e);
+            throw new ServletException(params.invalid(SharedSettings.PARAM_REDISSON_CONFIG, e.getMessage()).getMessage(), e);
         }
         return new FilterRuntime<>(kind, logPrefix, log, settings, shared, lease);
     }

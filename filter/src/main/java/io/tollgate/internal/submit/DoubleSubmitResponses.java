@@ -51,7 +51,7 @@ public final class DoubleSubmitResponses {
      *
      * @return what was answered, for the metrics
      */
-    public DoubleSubmitMetrics.Outcome repeat(HttpServletResponse response, byte[] data, boolean keyed,
+    public Answer repeat(HttpServletResponse response, byte[] data, boolean keyed,
             byte[] fingerprint) throws IOException {
         SubmissionRecord record;
         try {
@@ -62,16 +62,16 @@ public final class DoubleSubmitResponses {
         if (keyed && !record.sameRequest(fingerprint)) {
             problem(response, 422, "Idempotency key reused", "This " + settings.keyHeader()
                     + " was already used for a different request.");
-            return DoubleSubmitMetrics.Outcome.KEY_REUSED;
+            return Answer.KEY_REUSED;
         }
         if (settings.mode() == DoubleSubmitSettings.Mode.REPLAY && record.hasResponse()) {
             replay(response, record);
-            return DoubleSubmitMetrics.Outcome.REPLAYED;
+            return Answer.REPLAYED;
         }
         problem(response, 409, "Duplicate submission", record.hasResponse() || settings.mode()
                 == DoubleSubmitSettings.Mode.REJECT ? "An identical request was already processed."
                 : "An identical request was already processed; its response was too large to keep for replay.");
-        return DoubleSubmitMetrics.Outcome.DUPLICATE;
+        return Answer.DUPLICATE;
     }
 
     private static void replay(HttpServletResponse response, SubmissionRecord record) throws IOException {

@@ -1,38 +1,73 @@
 package io.tollgate.internal.submit;
 
-import io.tollgate.internal.config.BackendFailurePolicy;
+import io.tollgate.BackendFailurePolicy;
+
+import io.tollgate.BackendFailurePolicy;
 import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.InvalidSettingException;
 import io.tollgate.internal.config.SharedSettings;
 import io.tollgate.internal.config.Values;
 import io.tollgate.internal.http.ClientIpResolver;
 import io.tollgate.internal.http.HttpToken;
-import io.tollgate.internal.http.IpRange;
-import io.tollgate.internal.http.UrlPatterns;
-import io.tollgate.internal.ratelimit.Policy;
+import io.tollgate.internal.runtime.CommonSettings;
 
-import io.tollgate.DoubleSubmitFilter;
-import io.tollgate.Tollgate;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 
-/** Everything a {@link DoubleSubmitFilter} was configured with, parsed and checked once in {@code init()}. */
+/** Everything a DoubleSubmitFilter was configured with, parsed and checked once in {@code init()}. */
 public final class DoubleSubmitSettings {
 
-    /** Names only DoubleSubmitFilter takes, in documentation order. */
+    /** Default of {@code methods} for this filter. */
+    public static final String DEFAULT_METHODS = "POST,PUT,PATCH,DELETE";
+    /** A client-sent header naming the operation. */
+    public static final String PARAM_KEY_HEADER = "keyHeader";
+    /** Default of {@value #PARAM_KEY_HEADER}. */
+    public static final String DEFAULT_KEY_HEADER = "Idempotency-Key";
+    /** What identifies a request without a key header. */
+    public static final String PARAM_FINGERPRINT = "fingerprint";
+    /** Default of {@value #PARAM_FINGERPRINT}. */
+    public static final String DEFAULT_FINGERPRINT = "body";
+    /** Client identity. */
+    public static final String PARAM_CLIENT = "client";
+    /** Default of {@value #PARAM_CLIENT}. */
+    public static final String DEFAULT_CLIENT = "auto";
+    /** What a repeat gets. */
+    public static final String PARAM_MODE = "mode";
+    /** Default of {@value #PARAM_MODE}. */
+    public static final String DEFAULT_MODE = "reject";
+    /** How long after completion a repeat still counts (no key header). */
+    public static final String PARAM_WINDOW = "window";
+    /** Default of {@value #PARAM_WINDOW}. */
+    public static final String DEFAULT_WINDOW = "10s";
+    /** How long after completion a repeated key header still counts. */
+    public static final String PARAM_KEY_WINDOW = "keyWindow";
+    /** Default of {@value #PARAM_KEY_WINDOW}. */
+    public static final String DEFAULT_KEY_WINDOW = "24h";
+    /** Longest a lock outlives a crashed node. */
+    public static final String PARAM_LOCK_LEASE = "lockLease";
+    /** Default of {@value #PARAM_LOCK_LEASE}. */
+    public static final String DEFAULT_LOCK_LEASE = "60s";
+    /** Replay only: how long a repeat waits for the first. */
+    public static final String PARAM_WAIT_TIMEOUT = "waitTimeout";
+    /** Default of {@value #PARAM_WAIT_TIMEOUT}. */
+    public static final String DEFAULT_WAIT_TIMEOUT = "10s";
+    /** Bodies above are not fingerprinted. */
+    public static final String PARAM_MAX_BODY_BYTES = "maxBodyBytes";
+    /** Default of {@value #PARAM_MAX_BODY_BYTES}. */
+    public static final String DEFAULT_MAX_BODY_BYTES = "1MB";
+    /** Replay only: larger responses are not stored. */
+    public static final String PARAM_MAX_RESPONSE_BYTES = "maxResponseBytes";
+    /** Default of {@value #PARAM_MAX_RESPONSE_BYTES}. */
+    public static final String DEFAULT_MAX_RESPONSE_BYTES = "64KB";
+
+    /** Names only DoubleSubmitFilter takes (besides the shared ones), in documentation order. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
-            DoubleSubmitFilter.PARAM_METHODS, DoubleSubmitFilter.PARAM_KEY_HEADER, DoubleSubmitFilter.PARAM_FINGERPRINT,
-            DoubleSubmitFilter.PARAM_CLIENT, DoubleSubmitFilter.PARAM_MODE, DoubleSubmitFilter.PARAM_WINDOW,
-            DoubleSubmitFilter.PARAM_KEY_WINDOW, DoubleSubmitFilter.PARAM_LOCK_LEASE,
-            DoubleSubmitFilter.PARAM_WAIT_TIMEOUT, DoubleSubmitFilter.PARAM_MAX_BODY_BYTES,
-            DoubleSubmitFilter.PARAM_MAX_RESPONSE_BYTES, DoubleSubmitFilter.PARAM_EXCLUDE,
-            DoubleSubmitFilter.PARAM_TRUSTED_PROXIES, DoubleSubmitFilter.PARAM_CLIENT_IP_HEADER));
+            CommonSettings.PARAM_METHODS, PARAM_KEY_HEADER, PARAM_FINGERPRINT, PARAM_CLIENT, PARAM_MODE, PARAM_WINDOW,
+            PARAM_KEY_WINDOW, PARAM_LOCK_LEASE, PARAM_WAIT_TIMEOUT, PARAM_MAX_BODY_BYTES, PARAM_MAX_RESPONSE_BYTES,
+            CommonSettings.PARAM_EXCLUDE, CommonSettings.PARAM_TRUSTED_PROXIES, CommonSettings.PARAM_CLIENT_IP_HEADER));
 
     static final long MAX_BODY_LIMIT = 64L << 20;
     static final long MAX_RESPONSE_LIMIT = 16L << 20;
@@ -40,8 +75,10 @@ public final class DoubleSubmitSettings {
     /** What a repeat gets. */
     public enum Mode { REJECT, REPLAY }
 
-    private final SharedSettings shared;
-    private final Set<String> methods;
+    /** What identifies a request without a key header. */
+    enum Fingerprint { BODY, NONE }
+
+    private final CommonSettings common;
     private final String keyHeader;
     private final boolean fingerprintBody;
     private final ClientIdentity client;
@@ -52,16 +89,11 @@ public final class DoubleSubmitSettings {
     private final Duration waitTimeout;
     private final long maxBodyBytes;
     private final long maxResponseBytes;
-    private final UrlPatterns exclude;
-    private final List<IpRange> trustedProxies;
-    private final String clientIpHeader;
 
-    private DoubleSubmitSettings(SharedSettings shared, Set<String> methods, String keyHeader, boolean fingerprintBody,
+    private DoubleSubmitSettings(CommonSettings common, String keyHeader, boolean fingerprintBody,
             ClientIdentity client, Mode mode, Duration window, Duration keyWindow, Duration lockLease,
-            Duration waitTimeout, long maxBodyBytes, long maxResponseBytes, UrlPatterns exclude,
-            List<IpRange> trustedProxies, String clientIpHeader) {
-        this.shared = shared;
-        this.methods = methods;
+            Duration waitTimeout, long maxBodyBytes, long maxResponseBytes) {
+        this.common = common;
         this.keyHeader = keyHeader;
         this.fingerprintBody = fingerprintBody;
         this.client = client;
@@ -72,74 +104,65 @@ public final class DoubleSubmitSettings {
         this.waitTimeout = waitTimeout;
         this.maxBodyBytes = maxBodyBytes;
         this.maxResponseBytes = maxResponseBytes;
-        this.exclude = exclude;
-        this.trustedProxies = trustedProxies;
-        this.clientIpHeader = clientIpHeader;
     }
 
     /** Reads and checks every setting; throws {@link InvalidSettingException} naming the first bad one. */
     public static DoubleSubmitSettings parse(FilterParams p) {
-        SharedSettings shared = SharedSettings.parse(p);
-        if (shared.onBackendFailure() == BackendFailurePolicy.LOCAL) {
-            throw p.invalid(Tollgate.PARAM_ON_BACKEND_FAILURE, "local applies to RateLimitFilter only;"
+        CommonSettings common = CommonSettings.parse(p, DEFAULT_METHODS);
+        if (common.shared().onBackendFailure() == BackendFailurePolicy.LOCAL) {
+            throw p.invalid(SharedSettings.PARAM_ON_BACKEND_FAILURE, "local applies to RateLimitFilter only;"
                     + " DoubleSubmitFilter takes allow or deny");
         }
-        Set<String> methods = p.parse(DoubleSubmitFilter.PARAM_METHODS, DoubleSubmitFilter.DEFAULT_METHODS,
-                t -> Policy.methods(Values.list(t)));
-        String keyHeader = p.parse(DoubleSubmitFilter.PARAM_KEY_HEADER, DoubleSubmitFilter.DEFAULT_KEY_HEADER, t -> {
+        String keyHeader = p.parse(PARAM_KEY_HEADER, DEFAULT_KEY_HEADER, t -> {
             if (!HttpToken.isToken(t)) {
                 throw new IllegalArgumentException("must be an HTTP header name like Idempotency-Key");
             }
             return t;
         });
-        boolean body = p.parse(DoubleSubmitFilter.PARAM_FINGERPRINT, DoubleSubmitFilter.DEFAULT_FINGERPRINT,
-                t -> Values.oneOf(t, "body", "none").equals("body"));
-        ClientIdentity client = p.parse(DoubleSubmitFilter.PARAM_CLIENT, DoubleSubmitFilter.DEFAULT_CLIENT,
+        boolean body = p.parse(PARAM_FINGERPRINT, DEFAULT_FINGERPRINT,
+                t -> Values.keyword(t, Fingerprint.class) == Fingerprint.BODY);
+        ClientIdentity client = p.parse(PARAM_CLIENT, DEFAULT_CLIENT,
                 ClientIdentity::parse);
-        Mode mode = p.parse(DoubleSubmitFilter.PARAM_MODE, DoubleSubmitFilter.DEFAULT_MODE,
-                t -> Mode.valueOf(Values.oneOf(t, "reject", "replay").toUpperCase(Locale.ROOT)));
-        Duration window = p.parse(DoubleSubmitFilter.PARAM_WINDOW, DoubleSubmitFilter.DEFAULT_WINDOW, Values::duration);
-        Duration keyWindow = p.parse(DoubleSubmitFilter.PARAM_KEY_WINDOW, DoubleSubmitFilter.DEFAULT_KEY_WINDOW,
+        Mode mode = p.parse(PARAM_MODE, DEFAULT_MODE,
+                t -> Values.keyword(t, Mode.class));
+        Duration window = p.parse(PARAM_WINDOW, DEFAULT_WINDOW, Values::duration);
+        Duration keyWindow = p.parse(PARAM_KEY_WINDOW, DEFAULT_KEY_WINDOW,
                 Values::duration);
-        Duration lease = p.parse(DoubleSubmitFilter.PARAM_LOCK_LEASE, DoubleSubmitFilter.DEFAULT_LOCK_LEASE, t -> {
+        Duration lease = p.parse(PARAM_LOCK_LEASE, DEFAULT_LOCK_LEASE, t -> {
             Duration d = Values.duration(t);
             if (d.toMillis() < 100) {
                 throw new IllegalArgumentException("must be at least 100ms: it has to outlast the request it guards");
             }
             return d;
         });
-        Duration wait = p.parse(DoubleSubmitFilter.PARAM_WAIT_TIMEOUT, DoubleSubmitFilter.DEFAULT_WAIT_TIMEOUT,
+        Duration wait = p.parse(PARAM_WAIT_TIMEOUT, DEFAULT_WAIT_TIMEOUT,
                 Values::duration);
-        long maxBody = p.parse(DoubleSubmitFilter.PARAM_MAX_BODY_BYTES, DoubleSubmitFilter.DEFAULT_MAX_BODY_BYTES, t -> {
+        long maxBody = p.parse(PARAM_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, t -> {
             long n = Values.size(t);
             if (n > MAX_BODY_LIMIT) {
                 throw new IllegalArgumentException("must be at most 64MB: bodies up to this size are held in memory");
             }
             return n;
         });
-        long maxResponse = p.parse(DoubleSubmitFilter.PARAM_MAX_RESPONSE_BYTES,
-                DoubleSubmitFilter.DEFAULT_MAX_RESPONSE_BYTES, t -> {
+        long maxResponse = p.parse(PARAM_MAX_RESPONSE_BYTES,
+                DEFAULT_MAX_RESPONSE_BYTES, t -> {
                     long n = Values.size(t);
                     if (n > MAX_RESPONSE_LIMIT) {
                         throw new IllegalArgumentException("must be at most 16MB: stored responses live in Redis");
                     }
                     return n;
                 });
-        UrlPatterns exclude = p.parse(DoubleSubmitFilter.PARAM_EXCLUDE, null, UrlPatterns::parse);
-        List<IpRange> trusted = p.parse(DoubleSubmitFilter.PARAM_TRUSTED_PROXIES, null, IpRange::parseAll);
-        String ipHeader = p.parse(DoubleSubmitFilter.PARAM_CLIENT_IP_HEADER, ClientIpResolver.DEFAULT_HEADER,
-                ClientIpResolver::checkHeader);
-        return new DoubleSubmitSettings(shared, methods, keyHeader, body, client, mode, window, keyWindow, lease, wait,
-                maxBody, maxResponse, exclude, trusted == null ? Collections.emptyList() : trusted, ipHeader);
+        return new DoubleSubmitSettings(common, keyHeader, body, client, mode, window, keyWindow, lease, wait,
+                maxBody, maxResponse);
     }
 
     public SharedSettings shared() {
-        return shared;
+        return common.shared();
     }
 
     /** Whether the filter leaves this request alone: a method it does not guard, or an excluded path. */
     public boolean skips(jakarta.servlet.http.HttpServletRequest request) {
-        return !methods.contains(request.getMethod()) || (exclude != null && exclude.matches(request));
+        return common.skips(request);
     }
 
     public String keyHeader() {
@@ -183,20 +206,19 @@ public final class DoubleSubmitSettings {
     }
 
     public ClientIpResolver clientIpResolver() {
-        return new ClientIpResolver(trustedProxies, clientIpHeader);
+        return common.clientIpResolver();
     }
 
     /** Every field, as the filter logs it at start-up. */
     @Override
     public String toString() {
-        return "methods=" + String.join(",", methods) + ", keyHeader=" + keyHeader
+        return "methods=" + common.methodsText() + ", keyHeader=" + keyHeader
                 + ", fingerprint=" + (fingerprintBody ? "body" : "none") + ", client=" + client
-                + ", mode=" + mode.name().toLowerCase(Locale.ROOT) + ", window=" + Values.format(window)
+                + ", mode=" + Values.keyword(mode) + ", window=" + Values.format(window)
                 + ", keyWindow=" + Values.format(keyWindow) + ", lockLease=" + Values.format(lockLease)
                 + (mode == Mode.REPLAY ? ", waitTimeout=" + Values.format(waitTimeout)
                         + ", maxResponseBytes=" + maxResponseBytes : "")
-                + ", maxBodyBytes=" + maxBodyBytes + ", exclude=" + (exclude == null ? "-" : exclude)
-                + ", trustedProxies=" + (trustedProxies.isEmpty() ? "-" : new ArrayList<>(trustedProxies))
-                + ", clientIpHeader=" + clientIpHeader + ", " + shared;
+                + ", maxBodyBytes=" + maxBodyBytes + ", exclude=" + common.excludeText()
+                + ", " + common.clientAndShared();
     }
 }

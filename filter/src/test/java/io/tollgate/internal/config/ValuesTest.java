@@ -1,5 +1,7 @@
 package io.tollgate.internal.config;
 
+import io.tollgate.BackendFailurePolicy;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -154,15 +156,22 @@ class ValuesTest {
     }
 
     @Test
-    void oneOfReturnsTheAllowedValue() {
-        assertEquals("deny", Values.oneOf(" deny ", "allow", "deny", "local"));
+    void keywordReturnsTheConstantWrittenInLowerCase() {
+        assertEquals(BackendFailurePolicy.DENY, Values.keyword(" deny ", BackendFailurePolicy.class));
+    }
+
+    @Test
+    void keywordWritesUnderscoresAsHyphens() {
+        assertEquals("full-standalone", Values.keyword(java.time.format.TextStyle.FULL_STANDALONE));
+        assertEquals(java.time.format.TextStyle.FULL_STANDALONE,
+                Values.keyword("full-standalone", java.time.format.TextStyle.class));
     }
 
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"Allow", "DENY", "maybe", ""})
-    void oneOfIsCaseSensitiveAndListsTheChoices(String text) {
+    void keywordIsCaseSensitiveAndListsTheChoices(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Values.oneOf(text, "allow", "deny", "local"));
+                () -> Values.keyword(text, BackendFailurePolicy.class));
         assertEquals("must be one of allow, deny, local", e.getMessage());
     }
 

@@ -33,7 +33,6 @@ class KeySpecTest {
     @ParameterizedTest(name = "[{0}] is [{1}]")
     @CsvSource({
             "ip,                   ip",
-            "IP,                   ip",
             "user,                 user",
             "session,              session",
             "global,               global",
@@ -44,7 +43,7 @@ class KeySpecTest {
             "global+method,        global+method",
             "user+header:X-Tenant, user+header:X-Tenant",
             "header:A+header:B,    header:A+header:B",
-            "Header: X-Api-Key ,   header:X-Api-Key",
+            "header: X-Api-Key ,   header:X-Api-Key",
     })
     void parseWritesTheSpecCanonically(String text, String expected) {
         assertEquals(expected, KeySpec.parse(text).toString());
@@ -86,7 +85,7 @@ class KeySpecTest {
 
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"", "cookie", "ip+cookie", "ip+", "+ip", "ip++path", "header:", "param: ", "cookie:x",
-            ":x", "ip:x", "address"})
+            ":x", "ip:x", "address", "IP", "Ip+path", "Header:X-Api-Key", "GLOBAL"})
     void unknownPartStatesTheRule(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KeySpec.parse(text));
         assertEquals(RULE, e.getMessage());

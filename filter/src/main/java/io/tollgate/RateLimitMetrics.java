@@ -1,11 +1,9 @@
-package io.tollgate.internal.ratelimit;
+package io.tollgate;
 
 import io.tollgate.internal.http.HttpToken;
 
 import io.tollgate.internal.redis.BackendHealth;
 import io.tollgate.internal.runtime.FilterMetrics;
-
-import io.tollgate.RateLimitFilterMXBean;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -13,14 +11,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /** The counters behind {@link RateLimitFilterMXBean}. */
-public final class RateLimitMetrics extends FilterMetrics implements RateLimitFilterMXBean {
+final class RateLimitMetrics extends FilterMetrics implements RateLimitFilterMXBean {
 
     private final LongAdder admitted = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder dryRunRejected = new LongAdder();
     private final Map<String, LongAdder> rejectedByPolicy = new ConcurrentHashMap<>();
 
-    public RateLimitMetrics(BackendHealth health, String settings) {
+    RateLimitMetrics(BackendHealth health, String settings) {
         super(health, settings);
     }
 

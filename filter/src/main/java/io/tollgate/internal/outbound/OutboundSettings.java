@@ -1,0 +1,122 @@
+package io.tollgate.internal.outbound;
+
+import io.tollgate.BackendFailurePolicy;
+import io.tollgate.internal.config.FilterParams;
+import io.tollgate.internal.config.InvalidSettingException;
+import io.tollgate.internal.config.SharedSettings;
+import io.tollgate.internal.config.Values;
+import io.tollgate.internal.ratelimit.Limit;
+import io.tollgate.internal.ratelimit.Policy;
+import io.tollgate.internal.redis.RedisKeys;
+
+import jakarta.servlet.ServletContext;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Everything an OutboundLimiter was built with, checked once: what its builder was given, and for what it
+ * was not, the webapp's shared settings ({@code tollgate.*} context-params) when built on a ServletContext,
+ * else the shared settings' defaults.
+ */
+public final class OutboundSettings {
+
+    /** Least margin a permit is held beyond its period by default, in milliseconds. */
+    public static final long DEFAULT_MARGIN_MILLIS = 50;
+
+    private final String name;
+    private final String limitsText;
+    private final List<Limit> held;
+    private final String key;
+    private final BackendFailurePolicy onBackendFailure;
+    private final Duration backendTimeout;
+
+    private OutboundSettings(String name, String limitsText, List<Limit> held, String key,
+            BackendFailurePolicy onBackendFailure, Duration backendTimeout) {
+        this.name = name;
+        this.limitsText = limitsText;
+        this.held = held;
+        this.key = key;
+        this.onBackendFailure = onBackendFailure;
+        this.backendTimeout = backendTimeout;
+    }
+
+    /**
+     * Checks what a builder was given; each nullable argument not given falls back to {@code shared}, or
+     * without it to the shared settings' default.
+     *
+     * @throws IllegalArgumentException naming a bad name or limit
+     */
+    public static OutboundSettings of(String name, String limitsText, String keyPrefix,
+            BackendFailurePolicy onBackendFailure, Duration backendTimeout, Duration margin, SharedSettings shared) {
+        try {
+            Policy.checkName(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("name [" + name + "] " + e.getMessage());
+        }
+        List<Limit> limits;
+        try {
+            limits = Limit.parseAll(limitsText);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("limits [" + limitsText + "]: " + e.getMessage(), e);
+        }
+        List<Limit> held = new ArrayList<>();
+        for (Limit l : limits) {
+            Duration m = margin != null ? margin
+                    : Duration.ofMillis(Math.max(DEFAULT_MARGIN_MILLIS, l.period().toMillis() / 50));
+            held.add(new Limit(l.count(), l.period().plus(m)));
+        }
+        String prefix = keyPrefix != null ? keyPrefix
+                : shared != null ? shared.keyPrefix() : SharedSettings.DEFAULT_KEY_PREFIX;
+        BackendFailurePolicy onFailure = onBackendFailure != null ? onBackendFailure
+                : shared != null ? shared.onBackendFailure()
+                : Values.keyword(SharedSettings.DEFAULT_ON_BACKEND_FAILURE, BackendFailurePolicy.class);
+        Duration timeout = backendTimeout != null ? backendTimeout
+                : shared != null ? shared.backendTimeout() : Values.duration(SharedSettings.DEFAULT_BACKEND_TIMEOUT);
+        return new OutboundSettings(name, limitsText, Collections.unmodifiableList(held),
+                RedisKeys.outbound(prefix, name), onFailure, timeout);
+    }
+
+    /**
+     * The webapp's shared settings, from its {@code tollgate.*} context-params.
+     *
+     * @throws IllegalArgumentException naming a bad context-param
+     */
+    public static SharedSettings shared(ServletContext context, String name) {
+        try {
+            return SharedSettings.parse(FilterParams.readContext(context, "outbound:" + name, "OutboundLimiter",
+                    SharedSettings.NAMES));
+        } catch (InvalidSettingException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The limits, as given. */
+    public String limitsText() {
+        return limitsText;
+    }
+
+    /** The limits, each period lengthened by the margin: how long a permit is held. */
+    public List<Limit> held() {
+        return held;
+    }
+
+    /** The Redis key of the limiter's log. */
+    public String key() {
+        return key;
+    }
+
+    public BackendFailurePolicy onBackendFailure() {
+        return onBackendFailure;
+    }
+
+    public Duration backendTimeout() {
+        return backendTimeout;
+    }
+}

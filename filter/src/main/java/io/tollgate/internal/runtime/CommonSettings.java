@@ -1,0 +1,101 @@
+package io.tollgate.internal.runtime;
+
+import io.tollgate.internal.config.FilterParams;
+import io.tollgate.internal.config.SharedSettings;
+import io.tollgate.internal.config.Values;
+import io.tollgate.internal.http.ClientIpResolver;
+import io.tollgate.internal.http.HttpToken;
+import io.tollgate.internal.http.IpRange;
+import io.tollgate.internal.http.UrlPatterns;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The settings both filters take, parsed once for either: the shared (Redis) settings, which requests the
+ * filter leaves alone ({@code methods}, {@code exclude}) and how it finds the client's address
+ * ({@code trustedProxies}, {@code clientIpHeader}).
+ */
+public final class CommonSettings {
+
+    /** Methods the filter acts on, comma-separated. */
+    public static final String PARAM_METHODS = "methods";
+    /** Servlet URL patterns the filter leaves alone. */
+    public static final String PARAM_EXCLUDE = "exclude";
+    /** IPs and CIDRs of proxies whose client-address header is believed. */
+    public static final String PARAM_TRUSTED_PROXIES = "trustedProxies";
+    /** Header the trusted proxies write the client address into. */
+    public static final String PARAM_CLIENT_IP_HEADER = "clientIpHeader";
+    /** Default of {@value #PARAM_CLIENT_IP_HEADER}. */
+    public static final String DEFAULT_CLIENT_IP_HEADER = ClientIpResolver.DEFAULT_HEADER;
+
+    private final SharedSettings shared;
+    private final Set<String> methods;
+    private final UrlPatterns exclude;
+    private final List<IpRange> trustedProxies;
+    private final String clientIpHeader;
+
+    private CommonSettings(SharedSettings shared, Set<String> methods, UrlPatterns exclude,
+            List<IpRange> trustedProxies, String clientIpHeader) {
+        this.shared = shared;
+        this.methods = methods;
+        this.exclude = exclude;
+        this.trustedProxies = Collections.unmodifiableList(new ArrayList<>(trustedProxies));
+        this.clientIpHeader = clientIpHeader;
+    }
+
+    /**
+     * Reads and checks the settings both filters take.
+     *
+     * @param defaultMethods the filter's default of {@code methods}; null for every method
+     */
+    public static CommonSettings parse(FilterParams p, String defaultMethods) {
+        SharedSettings shared = SharedSettings.parse(p);
+        Set<String> methods = p.parse(PARAM_METHODS, defaultMethods, t -> HttpToken.methods(Values.list(t)));
+        UrlPatterns exclude = p.parse(PARAM_EXCLUDE, null, UrlPatterns::parse);
+        List<IpRange> trusted = p.parse(PARAM_TRUSTED_PROXIES, null, IpRange::parseAll);
+        String ipHeader = p.parse(PARAM_CLIENT_IP_HEADER, DEFAULT_CLIENT_IP_HEADER, ClientIpResolver::checkHeader);
+        return new CommonSettings(shared, methods, exclude, trusted == null ? Collections.emptyList() : trusted,
+                ipHeader);
+    }
+
+    /** The names of the settings both filters take, besides the shared ones. */
+    public static List<String> names() {
+        return Arrays.asList(PARAM_METHODS, PARAM_EXCLUDE, PARAM_TRUSTED_PROXIES, PARAM_CLIENT_IP_HEADER);
+    }
+
+    public SharedSettings shared() {
+        return shared;
+    }
+
+    /** Whether the filter leaves this request alone: a method it does not act on, or an excluded path. */
+    public boolean skips(HttpServletRequest request) {
+        return (methods != null && !methods.contains(request.getMethod()))
+                || (exclude != null && exclude.matches(request));
+    }
+
+    public ClientIpResolver clientIpResolver() {
+        return new ClientIpResolver(trustedProxies, clientIpHeader);
+    }
+
+    /** {@code methods}, as the filters log it: {@code all} when every method. */
+    public String methodsText() {
+        return methods == null ? "all" : String.join(",", methods);
+    }
+
+    /** {@code exclude}, as the filters log it. */
+    public String excludeText() {
+        return exclude == null ? "-" : exclude.toString();
+    }
+
+    /** {@code trustedProxies, clientIpHeader} and the shared settings, as the filters log them. */
+    public String clientAndShared() {
+        return "trustedProxies=" + (trustedProxies.isEmpty() ? "-" : trustedProxies)
+                + ", clientIpHeader=" + clientIpHeader + ", " + shared;
+    }
+}
