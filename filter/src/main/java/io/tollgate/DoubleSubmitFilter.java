@@ -9,7 +9,7 @@ import io.tollgate.internal.submit.Answer;
 import io.tollgate.internal.submit.DoubleSubmitResponses;
 import io.tollgate.internal.submit.IdempotencyKey;
 import io.tollgate.internal.submit.DoubleSubmitSettings;
-import io.tollgate.internal.runtime.FilterRuntime;
+import io.tollgate.internal.runtime.FilterLifecycle;
 import io.tollgate.internal.submit.Fingerprints;
 import io.tollgate.internal.submit.RedisSubmissionGuard;
 import io.tollgate.internal.submit.SubmissionGuard;
@@ -118,7 +118,7 @@ public final class DoubleSubmitFilter implements Filter {
     /** Lock owner ids: negative, so they never meet a real thread id of code sharing the client. */
     private static final AtomicLong OWNERS = new AtomicLong();
 
-    private FilterRuntime<DoubleSubmitSettings> runtime;
+    private FilterLifecycle<DoubleSubmitSettings> runtime;
     private DoubleSubmitSettings settings;
     private RedisSubmissionGuard guard;
     private ClientIpResolver clientIps;
@@ -130,7 +130,7 @@ public final class DoubleSubmitFilter implements Filter {
 
     @Override
     public void init(FilterConfig config) throws ServletException {
-        runtime = FilterRuntime.start(config, "DoubleSubmitFilter", LOG, DoubleSubmitSettings.NAMES,
+        runtime = FilterLifecycle.start(config, "DoubleSubmitFilter", LOG, DoubleSubmitSettings.NAMES,
                 DoubleSubmitSettings::parse, DoubleSubmitSettings::shared);
         settings = runtime.settings();
         logPrefix = runtime.logPrefix();
@@ -201,7 +201,7 @@ public final class DoubleSubmitFilter implements Filter {
 
         Claim claim = !health.shouldAsk() ? null
                 : bounded(guard.claim(id, owner, settings.lockLease()), settings.shared().backendTimeout(), id, owner);
-        if (claim != null && claim.outcome() == SubmissionGuard.Outcome.IN_FLIGHT
+        if (claim != null && claim.state() == SubmissionGuard.SubmissionState.IN_FLIGHT
                 && settings.mode() == DoubleSubmitSettings.Mode.REPLAY) {
             claim = bounded(guard.await(id, owner, settings.lockLease(), settings.waitTimeout()),
                     settings.waitTimeout().plus(settings.shared().backendTimeout()), id, owner);
@@ -215,7 +215,7 @@ public final class DoubleSubmitFilter implements Filter {
             chain.doFilter(toServlet, response);
             return;
         }
-        switch (claim.outcome()) {
+        switch (claim.state()) {
             case IN_FLIGHT:
                 metrics.count(Answer.DUPLICATE);
                 responses.inFlight(response);
@@ -320,7 +320,7 @@ public final class DoubleSubmitFilter implements Filter {
         health.failed(e);
         // a lock granted after we stopped waiting is given straight back
         stage.thenAccept(late -> {
-            if (late.outcome() == SubmissionGuard.Outcome.RUN) {
+            if (late.state() == SubmissionGuard.SubmissionState.RUN) {
                 guard.abandon(id, owner);
             }
         });

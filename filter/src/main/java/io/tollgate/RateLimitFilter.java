@@ -3,7 +3,7 @@ package io.tollgate;
 import io.tollgate.internal.redis.BackendHealth;
 import io.tollgate.internal.http.ClientIpResolver;
 import io.tollgate.internal.redis.RedisKeys;
-import io.tollgate.internal.runtime.FilterRuntime;
+import io.tollgate.internal.runtime.FilterLifecycle;
 import io.tollgate.internal.ratelimit.LocalRateLimiter;
 import io.tollgate.internal.ratelimit.Policy;
 import io.tollgate.internal.ratelimit.RateDecision;
@@ -91,9 +91,9 @@ public final class RateLimitFilter implements Filter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitFilter.class);
 
-    private FilterRuntime<RateLimitSettings> runtime;
+    private FilterLifecycle<RateLimitSettings> runtime;
     private RateLimitSettings settings;
-    private RejectionMemory limiter;
+    private RejectionMemory rejectionMemory;
     private RateLimiter localLimiter;
     private ClientIpResolver clientIps;
     private BackendHealth health;
@@ -103,13 +103,13 @@ public final class RateLimitFilter implements Filter {
 
     @Override
     public void init(FilterConfig config) throws ServletException {
-        runtime = FilterRuntime.start(config, "RateLimitFilter", LOG, RateLimitSettings.NAMES,
+        runtime = FilterLifecycle.start(config, "RateLimitFilter", LOG, RateLimitSettings.NAMES,
                 p -> RateLimitSettings.parse(p, config.getServletContext()), RateLimitSettings::shared);
         settings = runtime.settings();
         logPrefix = runtime.logPrefix();
         health = runtime.health();
         RedisRateLimiter redis = new RedisRateLimiter(runtime.client());
-        limiter = new RejectionMemory(redis);
+        rejectionMemory = new RejectionMemory(redis);
         localLimiter = settings.shared().onBackendFailure() == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
         clientIps = settings.clientIpResolver();
         responses = new RateLimitResponses(settings, logPrefix);
@@ -138,7 +138,7 @@ public final class RateLimitFilter implements Filter {
         String clientIp = clientIps.resolve(request);
         String[] keys = keys(request, policies, clientIp);
         // while Redis is known to be down, a rejection it gave earlier still holds
-        RateDecision[] decisions = health.shouldAsk() ? decide(limiter, keys, policies) : recall(keys, policies);
+        RateDecision[] decisions = health.shouldAsk() ? decide(rejectionMemory, keys, policies) : recall(keys, policies);
         if (decisions == null) {
             health.fellBack();
             switch (settings.shared().onBackendFailure()) {
@@ -204,7 +204,7 @@ public final class RateLimitFilter implements Filter {
     private RateDecision[] recall(String[] keys, List<Policy> policies) {
         RateDecision[] decisions = new RateDecision[keys.length];
         for (int i = 0; i < keys.length; i++) {
-            decisions[i] = limiter.recall(keys[i], policies.get(i).limits());
+            decisions[i] = rejectionMemory.recall(keys[i], policies.get(i).limits());
             if (decisions[i] == null) {
                 return null;
             }
@@ -227,7 +227,7 @@ public final class RateLimitFilter implements Filter {
             for (int i = 0; i < decisions.length; i++) {
                 decisions[i] = futures.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
-            if (from == limiter && answeredByRedis(decisions)) {
+            if (from == rejectionMemory && answeredByRedis(decisions)) {
                 health.succeeded();
             }
             return decisions;
@@ -254,7 +254,7 @@ public final class RateLimitFilter implements Filter {
         health.failed(e);
         for (CompletableFuture<RateDecision> f : futures) {
             // a permit granted by an answer that came too late is given back: the fallback decided instead
-            f.thenAccept(limiter::release);
+            f.thenAccept(rejectionMemory::release);
         }
     }
 
@@ -263,7 +263,7 @@ public final class RateLimitFilter implements Filter {
         for (int i = 0; i < decisions.length; i++) {
             RateDecision d = decisions[i];
             if (d.admitted()) {
-                limiter.release(d).whenComplete((ok, e) -> {
+                rejectionMemory.release(d).whenComplete((ok, e) -> {
                     if (e != null) {
                         LOG.debug("{} could not give back a permit: {}", logPrefix, e.toString());
                     }

@@ -13,7 +13,7 @@ import io.tollgate.internal.ratelimit.RateLimiter;
 import io.tollgate.internal.ratelimit.RedisRateLimiter;
 import io.tollgate.internal.redis.RedissonClients;
 import io.tollgate.internal.config.SharedSettings;
-import io.tollgate.internal.config.Values;
+import io.tollgate.internal.config.SettingFormats;
 import jakarta.servlet.ServletContext;
 import org.redisson.api.RedissonClient;
 
@@ -261,7 +261,7 @@ public final class OutboundLimiter implements AutoCloseable {
          */
         public Builder onBackendFailure(String policy) {
             try {
-                return onBackendFailure(Values.keyword(policy, BackendFailurePolicy.class));
+                return onBackendFailure(SettingFormats.keyword(policy, BackendFailurePolicy.class));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("onBackendFailure [" + policy + "] " + e.getMessage(), e);
             }

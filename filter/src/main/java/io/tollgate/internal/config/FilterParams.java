@@ -84,7 +84,7 @@ public final class FilterParams {
             if (!filterOnly.contains(name) && !shared.contains(name)) {
                 TreeSet<String> known = new TreeSet<>(filterOnly);
                 known.addAll(shared);
-                throw new InvalidSettingException(origin + " was [" + Secrets.mask(raw) + "]: " + filterKind
+                throw new InvalidSettingException(origin + " was [" + UriPasswords.mask(raw) + "]: " + filterKind
                         + " has no such setting; its settings are " + known + suffix(filterName));
             }
             put(params, name, origin, raw, lookup, filterName);
@@ -98,7 +98,7 @@ public final class FilterParams {
                 String origin = "context-param [" + contextName + "]";
                 String raw = context.getInitParameter(contextName);
                 if (!shared.contains(name)) {
-                    throw new InvalidSettingException(origin + " was [" + Secrets.mask(raw)
+                    throw new InvalidSettingException(origin + " was [" + UriPasswords.mask(raw)
                             + "]: not a shared Tollgate setting; context-params may set " + new TreeSet<>(shared)
                             + " (other settings are init-params of each filter)" + suffix(filterName));
                 }
@@ -117,7 +117,7 @@ public final class FilterParams {
         try {
             value = Placeholders.resolve(text, lookup).trim();
         } catch (IllegalArgumentException e) {
-            throw new InvalidSettingException(origin + " was [" + Secrets.mask(text) + "]: " + e.getMessage()
+            throw new InvalidSettingException(origin + " was [" + UriPasswords.mask(text) + "]: " + e.getMessage()
                     + suffix(filterName));
         }
         if (!value.isEmpty()) {
@@ -174,8 +174,8 @@ public final class FilterParams {
         if (p == null) {
             message = "init-param [" + name + "] is not set: " + rule;
         } else {
-            String shown = Secrets.mask(p.value);
-            String from = p.raw.equals(p.value) ? "" : " (from [" + Secrets.mask(p.raw) + "])";
+            String shown = UriPasswords.mask(p.value);
+            String from = p.raw.equals(p.value) ? "" : " (from [" + UriPasswords.mask(p.raw) + "])";
             message = p.origin + " was [" + shown + "]" + from + ": " + rule;
         }
         return new InvalidSettingException(message + suffix(filterName), cause);

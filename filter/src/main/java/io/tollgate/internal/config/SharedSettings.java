@@ -77,9 +77,9 @@ public final class SharedSettings {
             return t;
         });
         BackendFailurePolicy onFailure = params.parse(PARAM_ON_BACKEND_FAILURE,
-                DEFAULT_ON_BACKEND_FAILURE, t -> Values.keyword(t, BackendFailurePolicy.class));
+                DEFAULT_ON_BACKEND_FAILURE, t -> SettingFormats.keyword(t, BackendFailurePolicy.class));
         Duration timeout = params.parse(PARAM_BACKEND_TIMEOUT, DEFAULT_BACKEND_TIMEOUT, t -> {
-            Duration d = Values.duration(t);
+            Duration d = SettingFormats.duration(t);
             if (d.compareTo(MAX_BACKEND_TIMEOUT) > 0) {
                 throw new IllegalArgumentException("must be at most 1m: every request may wait this long");
             }
@@ -174,8 +174,8 @@ public final class SharedSettings {
     @Override
     public String toString() {
         return (redissonConfig != null ? "redissonConfig=" + redissonConfig
-                : "redisAddress=" + Secrets.mask(redisAddress) + (database == 0 ? "" : "/" + database))
-                + ", keyPrefix=" + keyPrefix + ", onBackendFailure=" + Values.keyword(onBackendFailure)
-                + ", backendTimeout=" + Values.format(backendTimeout);
+                : "redisAddress=" + UriPasswords.mask(redisAddress) + (database == 0 ? "" : "/" + database))
+                + ", keyPrefix=" + keyPrefix + ", onBackendFailure=" + SettingFormats.keyword(onBackendFailure)
+                + ", backendTimeout=" + SettingFormats.format(backendTimeout);
     }
 }

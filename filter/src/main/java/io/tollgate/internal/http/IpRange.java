@@ -1,6 +1,6 @@
 package io.tollgate.internal.http;
 
-import io.tollgate.internal.config.Values;
+import io.tollgate.internal.config.SettingFormats;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -52,7 +52,7 @@ public final class IpRange {
     /** Parses a comma-separated list of addresses and CIDR blocks. */
     public static java.util.List<IpRange> parseAll(String text) {
         java.util.List<IpRange> out = new java.util.ArrayList<>();
-        for (String item : Values.list(text)) {
+        for (String item : SettingFormats.list(text)) {
             out.add(parse(item));
         }
         return out;

@@ -1,6 +1,6 @@
 package io.tollgate.internal.http;
 
-import io.tollgate.internal.config.Values;
+import io.tollgate.internal.config.SettingFormats;
 
 import jakarta.servlet.http.HttpServletRequest;
 
@@ -40,7 +40,7 @@ public final class UrlPatterns {
 
     /** Parses a comma-separated list. */
     public static UrlPatterns parse(String text) {
-        return of(Values.list(text));
+        return of(SettingFormats.list(text));
     }
 
     /** Checks and wraps patterns. */

@@ -4,7 +4,7 @@ import io.tollgate.BackendFailurePolicy;
 import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.InvalidSettingException;
 import io.tollgate.internal.config.SharedSettings;
-import io.tollgate.internal.config.Values;
+import io.tollgate.internal.config.SettingFormats;
 import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.Policy;
 import io.tollgate.internal.redis.RedisKeys;
@@ -72,9 +72,9 @@ public final class OutboundSettings {
                 : shared != null ? shared.keyPrefix() : SharedSettings.DEFAULT_KEY_PREFIX;
         BackendFailurePolicy onFailure = onBackendFailure != null ? onBackendFailure
                 : shared != null ? shared.onBackendFailure()
-                : Values.keyword(SharedSettings.DEFAULT_ON_BACKEND_FAILURE, BackendFailurePolicy.class);
+                : SettingFormats.keyword(SharedSettings.DEFAULT_ON_BACKEND_FAILURE, BackendFailurePolicy.class);
         Duration timeout = backendTimeout != null ? backendTimeout
-                : shared != null ? shared.backendTimeout() : Values.duration(SharedSettings.DEFAULT_BACKEND_TIMEOUT);
+                : shared != null ? shared.backendTimeout() : SettingFormats.duration(SharedSettings.DEFAULT_BACKEND_TIMEOUT);
         return new OutboundSettings(name, limitsText, Collections.unmodifiableList(held),
                 RedisKeys.outbound(prefix, name), onFailure, timeout);
     }

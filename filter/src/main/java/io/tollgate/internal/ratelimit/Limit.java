@@ -1,6 +1,6 @@
 package io.tollgate.internal.ratelimit;
 
-import io.tollgate.internal.config.Values;
+import io.tollgate.internal.config.SettingFormats;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +39,7 @@ public final class Limit {
     /** Parses {@code 100/1m, 10/s, 5/PT1H}: every limit of a policy. */
     public static List<Limit> parseAll(String text) {
         List<Limit> limits = new ArrayList<>();
-        for (String item : Values.list(text)) {
+        for (String item : SettingFormats.list(text)) {
             Limit limit = parse(item);
             for (Limit other : limits) {
                 if (other.period.equals(limit.period)) {
@@ -77,8 +77,8 @@ public final class Limit {
         }
         String periodText = m.group(2);
         Duration period = BARE_UNIT.matcher(periodText.toLowerCase(java.util.Locale.ROOT)).matches()
-                ? Values.unit(periodText.toLowerCase(java.util.Locale.ROOT))
-                : Values.durationOrNull(periodText);
+                ? SettingFormats.unit(periodText.toLowerCase(java.util.Locale.ROOT))
+                : SettingFormats.durationOrNull(periodText);
         if (period == null) {
             throw new IllegalArgumentException("period [" + periodText + "] must be like 1s, 5m, PT1H");
         }
@@ -120,6 +120,6 @@ public final class Limit {
     /** {@code 100/1m}. */
     @Override
     public String toString() {
-        return count + "/" + Values.format(period);
+        return count + "/" + SettingFormats.format(period);
     }
 }

@@ -2,7 +2,7 @@ package io.tollgate.internal.ratelimit;
 
 import io.tollgate.internal.http.HttpToken;
 
-import io.tollgate.internal.config.Values;
+import io.tollgate.internal.config.SettingFormats;
 import io.tollgate.internal.http.UrlPatterns;
 
 import jakarta.servlet.http.HttpServletRequest;
@@ -39,7 +39,7 @@ public final class Policy {
         this.methods = methods == null ? null : Collections.unmodifiableSet(new TreeSet<>(methods));
         List<String> items = new ArrayList<>();
         for (Limit limit : limits) {
-            items.add(limits.size() == 1 ? name : name + "-" + Values.format(limit.period()));
+            items.add(limits.size() == 1 ? name : name + "-" + SettingFormats.format(limit.period()));
         }
         this.itemNames = Collections.unmodifiableList(items);
     }

@@ -5,7 +5,7 @@ import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.InvalidSettingException;
 import io.tollgate.internal.config.SharedSettings;
 import io.tollgate.internal.runtime.CommonSettings;
-import io.tollgate.internal.config.Values;
+import io.tollgate.internal.config.SettingFormats;
 import io.tollgate.internal.http.ClientIpResolver;
 
 import jakarta.servlet.ServletContext;
@@ -123,13 +123,13 @@ public final class RateLimitSettings {
             }
             policies = Collections.singletonList(new Policy(name, limits, key, null, null));
         }
-        boolean enforce = p.parse(PARAM_ENFORCE, DEFAULT_ENFORCE, Values::bool);
+        boolean enforce = p.parse(PARAM_ENFORCE, DEFAULT_ENFORCE, SettingFormats::bool);
         int status = p.parse(PARAM_STATUS_CODE, DEFAULT_STATUS_CODE,
-                t -> Values.integer(t, 400, 599));
+                t -> SettingFormats.integer(t, 400, 599));
         RejectWith rejectWith = p.parse(PARAM_REJECT_WITH, DEFAULT_REJECT_WITH,
-                t -> Values.keyword(t, RejectWith.class));
+                t -> SettingFormats.keyword(t, RejectWith.class));
         HeaderStyle headers = p.parse(PARAM_HEADERS, DEFAULT_HEADERS,
-                t -> Values.keyword(t, HeaderStyle.class));
+                t -> SettingFormats.keyword(t, HeaderStyle.class));
         return new RateLimitSettings(common, policies, enforce, status, rejectWith, headers, rules);
     }
 
@@ -172,7 +172,7 @@ public final class RateLimitSettings {
         return (rulesFile == null ? "" : "rules=" + rulesFile + ", ") + "policies=" + policies
                 + ", exclude=" + common.excludeText() + ", methods=" + common.methodsText()
                 + ", enforce=" + enforce + ", statusCode=" + statusCode
-                + ", rejectWith=" + Values.keyword(rejectWith) + ", headers=" + Values.keyword(headers)
+                + ", rejectWith=" + SettingFormats.keyword(rejectWith) + ", headers=" + SettingFormats.keyword(headers)
                 + ", " + common.clientAndShared();
     }
 }

@@ -2,7 +2,7 @@ package io.tollgate.internal.runtime;
 
 import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.SharedSettings;
-import io.tollgate.internal.config.Values;
+import io.tollgate.internal.config.SettingFormats;
 import io.tollgate.internal.http.ClientIpResolver;
 import io.tollgate.internal.http.HttpToken;
 import io.tollgate.internal.http.IpRange;
@@ -56,7 +56,7 @@ public final class CommonSettings {
      */
     public static CommonSettings parse(FilterParams p, String defaultMethods) {
         SharedSettings shared = SharedSettings.parse(p);
-        Set<String> methods = p.parse(PARAM_METHODS, defaultMethods, t -> HttpToken.methods(Values.list(t)));
+        Set<String> methods = p.parse(PARAM_METHODS, defaultMethods, t -> HttpToken.methods(SettingFormats.list(t)));
         UrlPatterns exclude = p.parse(PARAM_EXCLUDE, null, UrlPatterns::parse);
         List<IpRange> trusted = p.parse(PARAM_TRUSTED_PROXIES, null, IpRange::parseAll);
         String ipHeader = p.parse(PARAM_CLIENT_IP_HEADER, DEFAULT_CLIENT_IP_HEADER, ClientIpResolver::checkHeader);

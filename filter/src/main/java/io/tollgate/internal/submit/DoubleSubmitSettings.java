@@ -6,7 +6,7 @@ import io.tollgate.BackendFailurePolicy;
 import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.InvalidSettingException;
 import io.tollgate.internal.config.SharedSettings;
-import io.tollgate.internal.config.Values;
+import io.tollgate.internal.config.SettingFormats;
 import io.tollgate.internal.http.ClientIpResolver;
 import io.tollgate.internal.http.HttpToken;
 import io.tollgate.internal.runtime.CommonSettings;
@@ -120,25 +120,25 @@ public final class DoubleSubmitSettings {
             return t;
         });
         boolean body = p.parse(PARAM_FINGERPRINT, DEFAULT_FINGERPRINT,
-                t -> Values.keyword(t, Fingerprint.class) == Fingerprint.BODY);
+                t -> SettingFormats.keyword(t, Fingerprint.class) == Fingerprint.BODY);
         ClientIdentity client = p.parse(PARAM_CLIENT, DEFAULT_CLIENT,
                 ClientIdentity::parse);
         Mode mode = p.parse(PARAM_MODE, DEFAULT_MODE,
-                t -> Values.keyword(t, Mode.class));
-        Duration window = p.parse(PARAM_WINDOW, DEFAULT_WINDOW, Values::duration);
+                t -> SettingFormats.keyword(t, Mode.class));
+        Duration window = p.parse(PARAM_WINDOW, DEFAULT_WINDOW, SettingFormats::duration);
         Duration keyWindow = p.parse(PARAM_KEY_WINDOW, DEFAULT_KEY_WINDOW,
-                Values::duration);
+                SettingFormats::duration);
         Duration lease = p.parse(PARAM_LOCK_LEASE, DEFAULT_LOCK_LEASE, t -> {
-            Duration d = Values.duration(t);
+            Duration d = SettingFormats.duration(t);
             if (d.toMillis() < 100) {
                 throw new IllegalArgumentException("must be at least 100ms: it has to outlast the request it guards");
             }
             return d;
         });
         Duration wait = p.parse(PARAM_WAIT_TIMEOUT, DEFAULT_WAIT_TIMEOUT,
-                Values::duration);
+                SettingFormats::duration);
         long maxBody = p.parse(PARAM_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, t -> {
-            long n = Values.size(t);
+            long n = SettingFormats.size(t);
             if (n > MAX_BODY_LIMIT) {
                 throw new IllegalArgumentException("must be at most 64MB: bodies up to this size are held in memory");
             }
@@ -146,7 +146,7 @@ public final class DoubleSubmitSettings {
         });
         long maxResponse = p.parse(PARAM_MAX_RESPONSE_BYTES,
                 DEFAULT_MAX_RESPONSE_BYTES, t -> {
-                    long n = Values.size(t);
+                    long n = SettingFormats.size(t);
                     if (n > MAX_RESPONSE_LIMIT) {
                         throw new IllegalArgumentException("must be at most 16MB: stored responses live in Redis");
                     }
@@ -214,9 +214,9 @@ public final class DoubleSubmitSettings {
     public String toString() {
         return "methods=" + common.methodsText() + ", keyHeader=" + keyHeader
                 + ", fingerprint=" + (fingerprintBody ? "body" : "none") + ", client=" + client
-                + ", mode=" + Values.keyword(mode) + ", window=" + Values.format(window)
-                + ", keyWindow=" + Values.format(keyWindow) + ", lockLease=" + Values.format(lockLease)
-                + (mode == Mode.REPLAY ? ", waitTimeout=" + Values.format(waitTimeout)
+                + ", mode=" + SettingFormats.keyword(mode) + ", window=" + SettingFormats.format(window)
+                + ", keyWindow=" + SettingFormats.format(keyWindow) + ", lockLease=" + SettingFormats.format(lockLease)
+                + (mode == Mode.REPLAY ? ", waitTimeout=" + SettingFormats.format(waitTimeout)
                         + ", maxResponseBytes=" + maxResponseBytes : "")
                 + ", maxBodyBytes=" + maxBodyBytes + ", exclude=" + common.excludeText()
                 + ", " + common.clientAndShared();

@@ -59,7 +59,7 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
         // the whole chain inside: a callback may run on this thread when Redis answers before it is attached
         return ContainerThreads.call(() -> lock(id).tryLockAsync(0, lease.toMillis(), TimeUnit.MILLISECONDS, owner)
                 .thenCompose(locked -> locked ? afterLocked(id, owner)
-                        : CompletableFuture.completedFuture(new Claim(Outcome.IN_FLIGHT, null))));
+                        : CompletableFuture.completedFuture(new Claim(SubmissionState.IN_FLIGHT, null))));
     }
 
     @Override
@@ -67,7 +67,7 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
         return ContainerThreads.call(() -> lock(id).tryLockAsync(wait.toMillis(), lease.toMillis(),
                 TimeUnit.MILLISECONDS, owner)
                 .thenCompose(locked -> locked ? afterLocked(id, owner)
-                        : CompletableFuture.completedFuture(new Claim(Outcome.IN_FLIGHT, null))));
+                        : CompletableFuture.completedFuture(new Claim(SubmissionState.IN_FLIGHT, null))));
     }
 
     /**
@@ -88,10 +88,10 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
                 throw e instanceof CompletionException ? (CompletionException) e : new CompletionException(e);
             }
             if (existing == null) {
-                return new Claim(Outcome.RUN, null);
+                return new Claim(SubmissionState.RUN, null);
             }
             lock(id).unlockAsync(owner);
-            return new Claim(Outcome.DONE, existing);
+            return new Claim(SubmissionState.DONE, existing);
         });
     }
 

@@ -12,7 +12,7 @@ import java.util.concurrent.CompletionStage;
 public interface SubmissionGuard {
 
     /** What a claim found. */
-    enum Outcome {
+    enum SubmissionState {
         /** The caller owns the submission and must run it, then {@code complete} or {@code abandon} it. */
         RUN,
         /** Another request is running it now. */
@@ -23,19 +23,19 @@ public interface SubmissionGuard {
 
     /** The answer to a claim. */
     final class Claim {
-        private final Outcome outcome;
+        private final SubmissionState state;
         private final byte[] record;
 
-        Claim(Outcome outcome, byte[] record) {
-            this.outcome = outcome;
+        Claim(SubmissionState state, byte[] record) {
+            this.state = state;
             this.record = record;
         }
 
-        public Outcome outcome() {
-            return outcome;
+        public SubmissionState state() {
+            return state;
         }
 
-        /** For {@link Outcome#DONE}: the completion record. */
+        /** For {@link SubmissionState#DONE}: the completion record. */
         public byte[] record() {
             return record;
         }

@@ -175,7 +175,7 @@ class FilterParamsTest {
     void badValueIsQuotedTrimmed() {
         FilterParams params = read(filter("api").initParam("enforce", "\n   yes \n"));
         InvalidSettingException e = assertThrows(InvalidSettingException.class,
-                () -> params.parse("enforce", "true", Values::bool));
+                () -> params.parse("enforce", "true", SettingFormats::bool));
         assertEquals("init-param [enforce] was [yes]: must be true or false (filter [api])", e.getMessage());
     }
 

@@ -2,13 +2,13 @@ package io.tollgate.internal.config;
 
 import java.util.regex.Pattern;
 
-/** Hides passwords in values that are logged or put in messages. */
-public final class Secrets {
+/** Masks the passwords of URIs ({@code redis://user:password@host}) in values that are logged or put in messages. */
+public final class UriPasswords {
 
     // scheme://user:password@host or scheme://password@host
     private static final Pattern USER_INFO = Pattern.compile("(\\w[\\w+.-]*://)([^/\\s]*)@");
 
-    private Secrets() {
+    private UriPasswords() {
     }
 
     /** Replaces the user-info of any URI in {@code text} with {@code ***} (keeping a user name). */

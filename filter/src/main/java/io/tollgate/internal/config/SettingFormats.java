@@ -10,10 +10,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parsers of setting texts. Each throws {@link IllegalArgumentException} whose message states the rule,
+ * The formats of setting texts (docs/configuration.md, "Formats used below"): duration, size, boolean,
+ * keyword, list. Each throws {@link IllegalArgumentException} whose message states the rule,
  * for {@link FilterParams} to prefix with the setting's name and value.
  */
-public final class Values {
+public final class SettingFormats {
 
     /** Longest duration any setting takes. */
     static final Duration MAX_DURATION = Duration.ofDays(366);
@@ -23,7 +24,7 @@ public final class Values {
     static final Duration TOO_LONG = Duration.ofSeconds(Long.MAX_VALUE);
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|kb|mb|gb)?");
 
-    private Values() {
+    private SettingFormats() {
     }
 
     /** {@code 500ms}, {@code 10s}, {@code 1m}, {@code 2h}, {@code 1d} or ISO-8601 ({@code PT10S}); must be positive. */

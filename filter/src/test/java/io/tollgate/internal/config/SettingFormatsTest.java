@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class ValuesTest {
+class SettingFormatsTest {
 
     // --- durations
 
@@ -31,37 +31,37 @@ class ValuesTest {
             "10S   | PT10S",
     })
     void durationReadsEveryDocumentedUnit(String text, String expected) {
-        assertEquals(Duration.parse(expected), Values.duration(text));
+        assertEquals(Duration.parse(expected), SettingFormats.duration(text));
     }
 
     @Test
     void durationMayHaveSpaceBetweenNumberAndUnit() {
-        assertEquals(Duration.ofSeconds(10), Values.duration("10 s"));
+        assertEquals(Duration.ofSeconds(10), SettingFormats.duration("10 s"));
     }
 
     @Test
     void durationIgnoresSurroundingWhitespace() {
-        assertEquals(Duration.ofMinutes(1), Values.duration("\n  1m \t"));
+        assertEquals(Duration.ofMinutes(1), SettingFormats.duration("\n  1m \t"));
     }
 
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"0s", "0ms", "PT0S", "-PT1S"})
     void durationMustBePositive(String text) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.duration(text));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SettingFormats.duration(text));
         assertEquals("must be longer than zero", e.getMessage());
     }
 
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"", "10", "s", "-5s", "1.5s", "10x", "ten seconds", "P", "PTxS"})
     void durationOfAnotherShapeStatesTheRule(String text) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.duration(text));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SettingFormats.duration(text));
         assertEquals("must be like 500ms, 10s, 1m, 2h, 1d or PT10S", e.getMessage());
     }
 
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"9223372036854775807d", "99999999999999999999s", "367d", "PT2562047788015215H"})
     void durationBeyondTheLongestSettingIsTooLong(String text) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.duration(text));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SettingFormats.duration(text));
         assertEquals("must be at most 366d", e.getMessage());
     }
 
@@ -75,7 +75,7 @@ class ValuesTest {
             "PT0.001S,  1ms",
     })
     void formatWritesTheShortestExactForm(String duration, String expected) {
-        assertEquals(expected, Values.format(Duration.parse(duration)));
+        assertEquals(expected, SettingFormats.format(Duration.parse(duration)));
     }
 
     // --- sizes
@@ -92,26 +92,26 @@ class ValuesTest {
             "' 8KB ', 8192",
     })
     void sizeIsBinaryWithOptionalUnit(String text, long expected) {
-        assertEquals(expected, Values.size(text));
+        assertEquals(expected, SettingFormats.size(text));
     }
 
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"", "KB", "1.5MB", "-1", "1TB", "one MB", "1 K"})
     void sizeOfAnotherShapeStatesTheRule(String text) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.size(text));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SettingFormats.size(text));
         assertEquals("must be a size like 512B, 64KB or 1MB", e.getMessage());
     }
 
     @Test
     void sizeThatOverflowsWithItsUnitIsTooLarge() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.size("9999999999GB"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SettingFormats.size("9999999999GB"));
         assertEquals("is too large", e.getMessage());
     }
 
     @Test
     void sizeWithTooManyDigitsIsTooLarge() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Values.size("99999999999999999999"));
+                () -> SettingFormats.size("99999999999999999999"));
         assertEquals("is too large", e.getMessage());
     }
 
@@ -119,23 +119,23 @@ class ValuesTest {
 
     @Test
     void trueIsTrue() {
-        assertTrue(Values.bool("true"));
+        assertTrue(SettingFormats.bool("true"));
     }
 
     @Test
     void falseIsFalse() {
-        assertFalse(Values.bool("false"));
+        assertFalse(SettingFormats.bool("false"));
     }
 
     @Test
     void booleanIgnoresSurroundingWhitespace() {
-        assertTrue(Values.bool(" true\n"));
+        assertTrue(SettingFormats.bool(" true\n"));
     }
 
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"yes", "no", "1", "0", "TRUE", "True", "TRUE ", "False", "on", "", "ture"})
     void booleanIsOnlyLowerCaseTrueOrFalse(String text) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.bool(text));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SettingFormats.bool(text));
         assertEquals("must be true or false", e.getMessage());
     }
 
@@ -144,57 +144,57 @@ class ValuesTest {
     @ParameterizedTest(name = "[{0}]")
     @CsvSource({"400, 400", "599, 599", "' 429 ', 429"})
     void integerWithinBoundsIsRead(String text, int expected) {
-        assertEquals(expected, Values.integer(text, 400, 599));
+        assertEquals(expected, SettingFormats.integer(text, 400, 599));
     }
 
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"399", "600", "-1", "4.5e2", "", "four hundred", "99999999999"})
     void integerOutsideBoundsOrNotWholeStatesTheBounds(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Values.integer(text, 400, 599));
+                () -> SettingFormats.integer(text, 400, 599));
         assertEquals("must be a whole number from 400 to 599", e.getMessage());
     }
 
     @Test
     void keywordReturnsTheConstantWrittenInLowerCase() {
-        assertEquals(BackendFailurePolicy.DENY, Values.keyword(" deny ", BackendFailurePolicy.class));
+        assertEquals(BackendFailurePolicy.DENY, SettingFormats.keyword(" deny ", BackendFailurePolicy.class));
     }
 
     @Test
     void keywordWritesUnderscoresAsHyphens() {
-        assertEquals("full-standalone", Values.keyword(java.time.format.TextStyle.FULL_STANDALONE));
+        assertEquals("full-standalone", SettingFormats.keyword(java.time.format.TextStyle.FULL_STANDALONE));
         assertEquals(java.time.format.TextStyle.FULL_STANDALONE,
-                Values.keyword("full-standalone", java.time.format.TextStyle.class));
+                SettingFormats.keyword("full-standalone", java.time.format.TextStyle.class));
     }
 
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"Allow", "DENY", "maybe", ""})
     void keywordIsCaseSensitiveAndListsTheChoices(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Values.keyword(text, BackendFailurePolicy.class));
+                () -> SettingFormats.keyword(text, BackendFailurePolicy.class));
         assertEquals("must be one of allow, deny, local", e.getMessage());
     }
 
     @Test
     void listTrimsItems() {
-        assertEquals(List.of("a", "b", "c"), Values.list(" a,b , c "));
+        assertEquals(List.of("a", "b", "c"), SettingFormats.list(" a,b , c "));
     }
 
     @Test
     void listOfOneItem() {
-        assertEquals(List.of("a"), Values.list("a"));
+        assertEquals(List.of("a"), SettingFormats.list("a"));
     }
 
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"", " ", "a,,b", ",a", "a, ,b"})
     void listRejectsEmptyItems(String text) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.list(text));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SettingFormats.list(text));
         assertEquals("has an empty item; write items separated by single commas", e.getMessage());
     }
 
     @Test
     void listRejectsATrailingComma() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.list("a,"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SettingFormats.list("a,"));
         assertEquals("has an empty item; write items separated by single commas", e.getMessage());
     }
 }

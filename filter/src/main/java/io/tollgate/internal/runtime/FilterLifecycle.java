@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  * What every Tollgate filter sets up in {@code init()} and takes down in {@code destroy()}: its settings,
  * its lease on the webapp's Redis client, its view of Redis's health, its MBean and its log lines.
  */
-public final class FilterRuntime<S> {
+public final class FilterLifecycle<S> {
 
     private final String kind;
     private final String logPrefix;
@@ -32,7 +32,7 @@ public final class FilterRuntime<S> {
     private final BackendHealth health;
     private ObjectName mbean;
 
-    private FilterRuntime(String kind, String logPrefix, Logger log, S settings, SharedSettings shared,
+    private FilterLifecycle(String kind, String logPrefix, Logger log, S settings, SharedSettings shared,
             RedissonClients.Lease lease) {
         this.kind = kind;
         this.logPrefix = logPrefix;
@@ -52,7 +52,7 @@ public final class FilterRuntime<S> {
      * @param sharedOf the shared settings within the filter's
      * @throws ServletException naming the first bad setting
      */
-    public static <S> FilterRuntime<S> start(FilterConfig config, String kind, Logger log, List<String> names,
+    public static <S> FilterLifecycle<S> start(FilterConfig config, String kind, Logger log, List<String> names,
             Function<FilterParams, S> parse, Function<S, SharedSettings> sharedOf) throws ServletException {
         String logPrefix = "Tollgate " + kind + " [" + config.getFilterName() + "]";
         FilterParams params;
@@ -70,7 +70,7 @@ public final class FilterRuntime<S> {
         } catch (IllegalArgumentException e) {
             throw new ServletException(params.invalid(SharedSettings.PARAM_REDISSON_CONFIG, e.getMessage()).getMessage(), e);
         }
-        return new FilterRuntime<>(kind, logPrefix, log, settings, shared, lease);
+        return new FilterLifecycle<>(kind, logPrefix, log, settings, shared, lease);
     }
 
     /**

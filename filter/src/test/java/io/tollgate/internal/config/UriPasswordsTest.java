@@ -7,27 +7,27 @@ import org.junit.jupiter.params.provider.CsvSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-class SecretsTest {
+class UriPasswordsTest {
 
     @Test
     void passwordIsHiddenAndUserKept() {
-        assertEquals("redis://app:***@redis.internal:6379", Secrets.mask("redis://app:s3cret@redis.internal:6379"));
+        assertEquals("redis://app:***@redis.internal:6379", UriPasswords.mask("redis://app:s3cret@redis.internal:6379"));
     }
 
     @Test
     void userInfoWithoutColonIsAPasswordAndHidden() {
-        assertEquals("rediss://***@redis.internal:6380/0", Secrets.mask("rediss://s3cret@redis.internal:6380/0"));
+        assertEquals("rediss://***@redis.internal:6380/0", UriPasswords.mask("rediss://s3cret@redis.internal:6380/0"));
     }
 
     @Test
     void emptyUserIsKeptEmpty() {
-        assertEquals("redis://:***@host", Secrets.mask("redis://:s3cret@host"));
+        assertEquals("redis://:***@host", UriPasswords.mask("redis://:s3cret@host"));
     }
 
     @Test
     void everyUriInTheTextIsMasked() {
         assertEquals("redis://a:***@h1:6379,redis://b:***@h2:6379 and redis://***@h3",
-                Secrets.mask("redis://a:p1@h1:6379,redis://b:p2@h2:6379 and redis://p3@h3"));
+                UriPasswords.mask("redis://a:p1@h1:6379,redis://b:p2@h2:6379 and redis://p3@h3"));
     }
 
     @ParameterizedTest(name = "[{0}]")
@@ -39,21 +39,21 @@ class SecretsTest {
             "''",
     })
     void textWithoutUserInfoIsUnchanged(String text) {
-        assertEquals(text, Secrets.mask(text));
+        assertEquals(text, UriPasswords.mask(text));
     }
 
     @Test
     void atSignInThePathIsNotUserInfo() {
-        assertEquals("https://host/users/@me", Secrets.mask("https://host/users/@me"));
+        assertEquals("https://host/users/@me", UriPasswords.mask("https://host/users/@me"));
     }
 
     @Test
     void nullStaysNull() {
-        assertNull(Secrets.mask(null));
+        assertNull(UriPasswords.mask(null));
     }
 
     @Test
     void passwordWithARawAtSignIsHiddenWhole() {
-        assertEquals("redis://user:***@host:6379", Secrets.mask("redis://user:p@ss@host:6379"));
+        assertEquals("redis://user:***@host:6379", UriPasswords.mask("redis://user:p@ss@host:6379"));
     }
 }
