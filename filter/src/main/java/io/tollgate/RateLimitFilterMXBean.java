@@ -8,27 +8,27 @@ import java.util.Map;
  */
 public interface RateLimitFilterMXBean {
 
-    /** Requests admitted (by Redis, or by the local limiter of {@code onBackendFailure=local}). */
+    /** {@return requests admitted (by Redis, or by the local limiter of {@code onBackendFailure=local})} */
     long getAdmitted();
 
-    /** Requests rejected with {@code statusCode}. */
+    /** {@return requests rejected with {@code statusCode}} */
     long getRejected();
 
-    /** Requests that would have been rejected, but {@code enforce=false} let them pass. */
+    /** {@return requests that would have been rejected, but {@code enforce=false} let them pass} */
     long getDryRunRejected();
 
-    /** Rejections per policy name. */
+    /** {@return rejections per policy name} */
     Map<String, Long> getRejectedByPolicy();
 
-    /** Redis calls that failed or did not answer within {@code backendTimeout}. */
+    /** {@return redis calls that failed or did not answer within {@code backendTimeout}} */
     long getBackendFailures();
 
-    /** Requests decided by {@code onBackendFailure} because Redis failed or was known to be down. */
+    /** {@return requests decided by {@code onBackendFailure} because Redis failed or was known to be down} */
     long getFallbackDecisions();
 
-    /** {@code UP}, or {@code DOWN} while Redis fails (requests then take the fallback at once). */
+    /** {@return {@code UP}, or {@code DOWN} while Redis fails (requests then take the fallback at once)} */
     BackendState getBackendState();
 
-    /** The effective settings, as logged at start-up. */
+    /** {@return the effective settings, as logged at start-up} */
     String getSettings();
 }

@@ -75,17 +75,23 @@ public final class OutboundLimiter implements AutoCloseable {
         this.lease = lease;
     }
 
-    /** Starts a limiter named {@code name} (it names the Redis key: every instance must use the same). */
+    /**
+     * Starts a limiter named {@code name}.
+     *
+     * @param name   names the Redis key: every instance calling the same API must use the same
+     * @param limits one or more {@code COUNT/PERIOD}, comma-separated, all kept: {@code 20/1s, 1000/1h}
+     * @return a builder; {@link Builder#build()} checks the name and limits
+     */
     public static Builder builder(String name, String limits) {
         return new Builder(name, limits);
     }
 
-    /** The name, as given. */
+    /** {@return the name, as given} */
     public String name() {
         return name;
     }
 
-    /** The limits, as given. */
+    /** {@return the limits, as given} */
     public String limits() {
         return limitsText;
     }
@@ -94,6 +100,8 @@ public final class OutboundLimiter implements AutoCloseable {
      * Takes a permit if one is free now; never waits on anything but Redis (at most the backend timeout).
      * When Redis fails: {@code allow} answers true, {@code deny} false, {@code local} asks this instance's
      * in-memory limiter.
+     *
+     * @return whether a permit was taken
      */
     public boolean tryAcquire() {
         return ask(false) == 0;
@@ -102,8 +110,10 @@ public final class OutboundLimiter implements AutoCloseable {
     /**
      * Waits up to {@code timeout} for a permit.
      *
+     * @param timeout the longest to wait, including the wait for callers of this instance ahead in line
      * @throws PermitTimeoutException when none came in time
      * @throws BackendUnavailableException when Redis fails and the limiter denies in that case
+     * @throws InterruptedException when interrupted while waiting
      */
     public void acquire(Duration timeout) throws PermitTimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -129,7 +139,17 @@ public final class OutboundLimiter implements AutoCloseable {
         }
     }
 
-    /** Waits up to {@code timeout} for a permit, then makes the call. */
+    /**
+     * Waits up to {@code timeout} for a permit, then makes the call.
+     *
+     * @param <T>     what the call returns
+     * @param call    the call to the external API
+     * @param timeout the longest to wait for the permit (the call itself is not bounded)
+     * @return what the call returned
+     * @throws PermitTimeoutException when no permit came in time (the call was not made)
+     * @throws BackendUnavailableException when Redis fails and the limiter denies in that case
+     * @throws Exception what the call threw
+     */
     public <T> T call(Callable<T> call, Duration timeout) throws Exception {
         acquire(timeout);
         return call.call();
@@ -231,7 +251,12 @@ public final class OutboundLimiter implements AutoCloseable {
             this.limitsText = limits;
         }
 
-        /** Uses this Redis client (not closed by the limiter). */
+        /**
+         * Uses this Redis client.
+         *
+         * @param client the client; the limiter never shuts it down
+         * @return this builder
+         */
         public Builder redisson(RedissonClient client) {
             this.client = client;
             return this;
@@ -241,13 +266,21 @@ public final class OutboundLimiter implements AutoCloseable {
          * Uses the Redis client the webapp's Tollgate filters use (the one lent in the context attribute
          * {@value Tollgate#REDISSON_ATTRIBUTE}, or the one made from the {@code tollgate.*} context-params,
          * shared by reference count), and the context-params' key prefix, failure policy and timeout.
+         *
+         * @param context the webapp's context; {@link #close()} gives the client back
+         * @return this builder
          */
         public Builder servletContext(ServletContext context) {
             this.context = context;
             return this;
         }
 
-        /** Prefix of the Redis key (default: the context-param's, else {@code tollgate:}). */
+        /**
+         * Sets the prefix of the Redis key.
+         *
+         * @param keyPrefix the prefix (default: the context-param's with {@link #servletContext}, else {@code tollgate:})
+         * @return this builder
+         */
         public Builder keyPrefix(String keyPrefix) {
             this.keyPrefix = keyPrefix;
             return this;
@@ -255,8 +288,11 @@ public final class OutboundLimiter implements AutoCloseable {
 
         /**
          * What happens when Redis fails: {@code allow}, {@code deny} or {@code local}, in lower case as in
-         * web.xml (default: the context-param's with {@link #servletContext}, else {@code allow}).
+         * web.xml.
          *
+         * @param policy {@code allow}, {@code deny} or {@code local} (default: the context-param's with
+         *               {@link #servletContext}, else {@code allow})
+         * @return this builder
          * @throws IllegalArgumentException for any other text
          */
         public Builder onBackendFailure(String policy) {
@@ -267,19 +303,34 @@ public final class OutboundLimiter implements AutoCloseable {
             }
         }
 
-        /** What happens when Redis fails (default: the context-param's with {@link #servletContext}, else {@code ALLOW}). */
+        /**
+         * What happens when Redis fails.
+         *
+         * @param policy the policy (default: the context-param's with {@link #servletContext}, else {@code ALLOW})
+         * @return this builder
+         */
         public Builder onBackendFailure(BackendFailurePolicy policy) {
             this.onBackendFailure = policy;
             return this;
         }
 
-        /** Longest a call waits on Redis (default: the context-param's with {@link #servletContext}, else 500ms). */
+        /**
+         * Sets the longest a call waits on Redis before the failure policy applies.
+         *
+         * @param timeout the bound (default: the context-param's with {@link #servletContext}, else 500ms)
+         * @return this builder
+         */
         public Builder backendTimeout(Duration timeout) {
             this.backendTimeout = timeout;
             return this;
         }
 
-        /** Extra time each permit is held beyond its period (default 2% of the period, at least 50 ms). */
+        /**
+         * Sets the extra time each permit is held beyond its period.
+         *
+         * @param margin the margin, not negative (default: 2% of the period, at least 50 ms)
+         * @return this builder
+         */
         public Builder margin(Duration margin) {
             if (margin.isNegative()) {
                 throw new IllegalArgumentException("margin [" + margin + "] must not be negative");
@@ -291,6 +342,7 @@ public final class OutboundLimiter implements AutoCloseable {
         /**
          * Builds the limiter.
          *
+         * @return the limiter; close it when the webapp stops
          * @throws IllegalArgumentException naming a bad name, limit or setting
          */
         public OutboundLimiter build() {

@@ -8,7 +8,9 @@ public class PermitTimeoutException extends TimeoutException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The limiter's name. */
     private final String limiter;
+    /** How long the caller waited. */
     private final Duration waited;
 
     PermitTimeoutException(String limiter, String limits, Duration waited) {
@@ -17,12 +19,12 @@ public class PermitTimeoutException extends TimeoutException {
         this.waited = waited;
     }
 
-    /** The limiter's name. */
+    /** {@return the limiter's name} */
     public String limiter() {
         return limiter;
     }
 
-    /** How long the caller waited. */
+    /** {@return how long the caller waited} */
     public Duration waited() {
         return waited;
     }

@@ -56,20 +56,22 @@ public final class ProviderChain<T> {
             this.cause = cause;
         }
 
+        /** {@return the provider's name, as added to the chain} */
         public String provider() {
             return provider;
         }
 
+        /** {@return why it did not answer} */
         public Reason reason() {
             return reason;
         }
 
-        /** A line for a log or a message. */
+        /** {@return a line for a log or a message} */
         public String detail() {
             return detail;
         }
 
-        /** The exception, for {@link Reason#EXCEPTION} and {@link Reason#BACKEND_UNAVAILABLE}. */
+        /** {@return the exception, for {@link Reason#EXCEPTION} and {@link Reason#BACKEND_UNAVAILABLE}} */
         public Throwable cause() {
             return cause;
         }
@@ -92,15 +94,17 @@ public final class ProviderChain<T> {
             this.skipped = skipped;
         }
 
+        /** {@return the name of the provider that answered} */
         public String provider() {
             return provider;
         }
 
+        /** {@return what its call returned} */
         public T value() {
             return value;
         }
 
-        /** The providers tried first, and why they did not answer. */
+        /** {@return the providers tried first, and why they did not answer} */
         public List<Failure> skipped() {
             return skipped;
         }
@@ -121,7 +125,7 @@ public final class ProviderChain<T> {
             }
         }
 
-        /** Each provider's reason, in the chain's order. */
+        /** {@return each provider's reason, in the chain's order} */
         public List<Failure> failures() {
             return failures;
         }
@@ -149,6 +153,12 @@ public final class ProviderChain<T> {
         this.wait = wait;
     }
 
+    /**
+     * Starts a chain.
+     *
+     * @param <T> what the providers' calls return
+     * @return a builder
+     */
     public static <T> Builder<T> builder() {
         return new Builder<>();
     }
@@ -156,6 +166,7 @@ public final class ProviderChain<T> {
     /**
      * Calls the providers in order until one answers acceptably.
      *
+     * @return the first acceptable answer, with the provider that gave it
      * @throws NoProviderException naming each provider's reason
      * @throws InterruptedException when interrupted while waiting for a permit
      */
@@ -211,7 +222,14 @@ public final class ProviderChain<T> {
         private Predicate<T> accept = Objects::nonNull;
         private Duration wait = Duration.ZERO;
 
-        /** Adds a provider, tried after the ones added before. */
+        /**
+         * Adds a provider, tried after the ones added before.
+         *
+         * @param name    the provider's name, unique in the chain
+         * @param limiter the limiter that holds the provider's rate limit
+         * @param call    the call to the provider
+         * @return this builder
+         */
         public Builder<T> provider(String name, OutboundLimiter limiter, Callable<T> call) {
             for (Provider<T> p : providers) {
                 if (p.name.equals(name)) {
@@ -223,13 +241,23 @@ public final class ProviderChain<T> {
             return this;
         }
 
-        /** The test an answer must pass (default: not null), such as {@code r -> r.statusCode() == 200}. */
+        /**
+         * Sets the test an answer must pass.
+         *
+         * @param accept the test (default: not null), such as {@code r -> r.statusCode() == 200}
+         * @return this builder
+         */
         public Builder<T> accept(Predicate<T> accept) {
             this.accept = Objects.requireNonNull(accept, "accept");
             return this;
         }
 
-        /** How long to wait for each provider's permit before moving on (default: not at all). */
+        /**
+         * Sets how long to wait for each provider's permit before moving on.
+         *
+         * @param wait the wait per provider (default: not at all)
+         * @return this builder
+         */
         public Builder<T> waitForPermit(Duration wait) {
             if (wait.isNegative()) {
                 throw new IllegalArgumentException("waitForPermit [" + wait + "] must not be negative");
@@ -238,6 +266,12 @@ public final class ProviderChain<T> {
             return this;
         }
 
+        /**
+         * Builds the chain.
+         *
+         * @return the chain
+         * @throws IllegalArgumentException when no provider was added
+         */
         public ProviderChain<T> build() {
             if (providers.isEmpty()) {
                 throw new IllegalArgumentException("a ProviderChain needs at least one provider");
