@@ -10,9 +10,9 @@ import io.tollgate.internal.ratelimit.RateDecision;
 import io.tollgate.internal.ratelimit.RateLimitResponses;
 import io.tollgate.internal.ratelimit.RateLimitSettings;
 import io.tollgate.internal.ratelimit.RateLimiter;
-import io.tollgate.internal.ratelimit.RedisRateLimiter;
 import io.tollgate.internal.ratelimit.RejectionMemory;
 import io.tollgate.internal.runtime.CommonSettings;
+import io.tollgate.internal.ratelimit.engine.Engines;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -88,6 +88,12 @@ public final class RateLimitFilter implements Filter {
     public static final String PARAM_RULES = RateLimitSettings.PARAM_RULES;
     /** The policy name used in headers, logs and Redis keys. Default: the filter-name. */
     public static final String PARAM_NAME = RateLimitSettings.PARAM_NAME;
+    /** How limits are kept in Redis: {@code sliding-log}, {@code token-bucket} or {@code rratelimiter} (Redisson's {@code RRateLimiter}); a rule may name its own. */
+    public static final String PARAM_ALGORITHM = RateLimitSettings.PARAM_ALGORITHM;
+    /** Default of {@value #PARAM_ALGORITHM}: {@value}. */
+    public static final String DEFAULT_ALGORITHM = RateLimitSettings.DEFAULT_ALGORITHM;
+    /** {@code token-bucket} only: how many requests may come at once, one whole number per limit in the order of {@link #PARAM_LIMITS}. Default: each limit's count. */
+    public static final String PARAM_BURST = RateLimitSettings.PARAM_BURST;
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitFilter.class);
 
@@ -108,13 +114,13 @@ public final class RateLimitFilter implements Filter {
         settings = runtime.settings();
         logPrefix = runtime.logPrefix();
         health = runtime.health();
-        RedisRateLimiter redis = new RedisRateLimiter(runtime.client());
+        Engines redis = new Engines(runtime.client(), settings.algorithms());
         rejectionMemory = new RejectionMemory(redis);
         localLimiter = settings.shared().onBackendFailure() == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
         clientIps = settings.clientIpResolver();
         responses = new RateLimitResponses(settings, logPrefix);
         metrics = new RateLimitMetrics(health, settings.toString());
-        runtime.ready(config, metrics, redis::loadScript);
+        runtime.ready(config, metrics, redis::loadScripts);
     }
 
     @Override
@@ -195,7 +201,8 @@ public final class RateLimitFilter implements Filter {
         String[] keys = new String[policies.size()];
         for (int i = 0; i < keys.length; i++) {
             Policy policy = policies.get(i);
-            keys[i] = RedisKeys.rateLimit(settings.shared().keyPrefix(), policy.name(), policy.key().resolve(request, clientIp));
+            keys[i] = RedisKeys.rateLimit(settings.shared().keyPrefix(), policy.algorithm().keyInfix(),
+                    policy.name(), policy.key().resolve(request, clientIp));
         }
         return keys;
     }

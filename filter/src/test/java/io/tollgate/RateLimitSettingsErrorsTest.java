@@ -26,9 +26,11 @@ class RateLimitSettingsErrorsTest {
     static Stream<Arguments> badParams() {
         return Stream.of(
                 arguments("limitz", "10/s", "init-param [limitz] was [10/s]: RateLimitFilter has no such setting;"
-                        + " its settings are [backendTimeout, clientIpHeader, enforce, exclude, headers, key, keyPrefix,"
-                        + " limits, methods, name, onBackendFailure, redisAddress, redissonConfig, rejectWith, rules,"
-                        + " statusCode, trustedProxies] (filter [api])"),
+                        + " its settings are [algorithm, backendTimeout, burst, clientIpHeader, enforce, exclude, headers,"
+                        + " key, keyPrefix, limits, methods, name, onBackendFailure, redisAddress, redissonConfig,"
+                        + " rejectWith, rules, statusCode, trustedProxies] (filter [api])"),
+                arguments("algorithm", "gcra", "init-param [algorithm] was [gcra]: must be one of sliding-log, token-bucket, rratelimiter (filter [api])"),
+                arguments("burst", "20", "init-param [burst] was [20]: applies to algorithm token-bucket only (algorithm is sliding-log) (filter [api])"),
                 arguments("limits", "10/x", "init-param [limits] was [10/x]: period [x] must be like 1s, 5m, PT1H (filter [api])"),
                 arguments("limits", "-5/s", "init-param [limits] was [-5/s]: count must be a whole number from 1 to 100000 (filter [api])"),
                 arguments("limits", "0/s", "init-param [limits] was [0/s]: count must be a whole number from 1 to 100000 (filter [api])"),
@@ -67,6 +69,23 @@ class RateLimitSettingsErrorsTest {
         TestApp.StartupFailure failure = assertThrows(TestApp.StartupFailure.class,
                 () -> TestApp.Kind.JETTY.builder().filter(filter).servlet("/*", new CountingServlet()).start());
         assertTrue(failure.getMessage().startsWith(message), failure.getMessage());
+    }
+
+    @ParameterizedTest(name = "limits={0} burst={1}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "10/s         | 0      | init-param [burst] was [0]: burst [0] must be a whole number from 1 to 1000000000000 (filter [api])",
+            "10/s         | x      | init-param [burst] was [x]: burst [x] must be a whole number from 1 to 1000000000000 (filter [api])",
+            "10/s, 100/1h | 20     | init-param [burst] was [20]: must give one burst per limit (2), in the order of limits (filter [api])",
+            "1/1d         | 400    | init-param [burst] was [400]: burst [400] of limit [1/1d] would save up permits for longer than 366d (filter [api])",
+            "10000000000000/1d | 1 | init-param [limits] was [10000000000000/1d]: count must be a whole number from 1 to 1000000000000 (filter [api])",
+            "2000000/1s   | 1      | init-param [limits] was [2000000/1s]: limit [2000000/1s] refills faster than one permit per microsecond; use a longer period (filter [api])",
+    })
+    void badTokenBucketLimitOrBurstFailsDeployment(String limits, String burst, String message) {
+        FilterSpec filter = FilterSpec.of("api", RateLimitFilter.class).param("redisAddress", NOWHERE)
+                .param("algorithm", "token-bucket").param("limits", limits).param("burst", burst);
+        TestApp.StartupFailure failure = assertThrows(TestApp.StartupFailure.class,
+                () -> TestApp.Kind.JETTY.builder().filter(filter).servlet("/*", new CountingServlet()).start());
+        assertEquals(message, failure.getMessage());
     }
 
     @ParameterizedTest
@@ -129,6 +148,6 @@ class RateLimitSettingsErrorsTest {
         TestApp.StartupFailure failure = assertThrows(TestApp.StartupFailure.class,
                 () -> TestApp.Kind.JETTY.builder().filter(filter).servlet("/*", new CountingServlet()).start());
         assertEquals("init-param [rules] was [classpath:rules/bad-field.json]: rule 2 (\"search\") has an unknown"
-                + " field [limit]; fields are name, match, limits, key (filter [api])", failure.getMessage());
+                + " field [limit]; fields are name, match, limits, key, algorithm, burst (filter [api])", failure.getMessage());
     }
 }

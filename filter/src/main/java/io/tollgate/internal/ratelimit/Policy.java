@@ -75,6 +75,11 @@ public final class Policy {
         return key;
     }
 
+    /** How this policy's limits are kept in Redis. */
+    public Algorithm algorithm() {
+        return limits.get(0).algorithm();
+    }
+
     /** The name of limit {@code i} in the RateLimit headers: the policy name, suffixed by period when several. */
     public String itemName(int i) {
         return itemNames.get(i);
@@ -87,6 +92,9 @@ public final class Policy {
             sb.append(i == 0 ? "" : ", ").append(limits.get(i));
         }
         sb.append(" by ").append(key);
+        if (algorithm() != Algorithm.SLIDING_LOG) {
+            sb.append(" with ").append(algorithm());
+        }
         if (paths != null) {
             sb.append(" on ").append(paths);
         }

@@ -15,14 +15,15 @@ public final class RateDecision {
     private final String key;
     private final String permitId;
     private final boolean remembered;
+    private final boolean exactWait;
 
     RateDecision(boolean admitted, List<Limit> limits, long[] remaining, long[] waitMillis, String key,
             String permitId) {
-        this(admitted, limits, remaining, waitMillis, key, permitId, false);
+        this(admitted, limits, remaining, waitMillis, key, permitId, false, true);
     }
 
     private RateDecision(boolean admitted, List<Limit> limits, long[] remaining, long[] waitMillis, String key,
-            String permitId, boolean remembered) {
+            String permitId, boolean remembered, boolean exactWait) {
         this.admitted = admitted;
         this.limits = limits;
         this.remaining = remaining;
@@ -30,6 +31,23 @@ public final class RateDecision {
         this.key = key;
         this.permitId = permitId;
         this.remembered = remembered;
+        this.exactWait = exactWait;
+    }
+
+    /**
+     * An engine's answer.
+     *
+     * @param permitId  what {@link RateLimiter#release} needs to give the permits back; null when nothing was taken
+     * @param exactWait false when the waits are only upper bounds (such a rejection is not remembered in process)
+     */
+    public static RateDecision of(boolean admitted, List<Limit> limits, long[] remaining, long[] waitMillis,
+            String key, String permitId, boolean exactWait) {
+        return new RateDecision(admitted, limits, remaining, waitMillis, key, permitId, false, exactWait);
+    }
+
+    /** Whether the waits are exact (else upper bounds: the engine cannot tell when a permit comes back). */
+    public boolean exactWait() {
+        return exactWait;
     }
 
     /** Whether this rejection was answered in process from an earlier one (Redis was not asked). */
@@ -74,7 +92,7 @@ public final class RateDecision {
         for (int i = 0; i < shorter.length; i++) {
             shorter[i] = Math.max(1, waitMillis[i] - elapsedMillis);
         }
-        return new RateDecision(admitted, limits, remaining, shorter, key, null, true);
+        return new RateDecision(admitted, limits, remaining, shorter, key, null, true, exactWait);
     }
 
     /** This admitted decision after its permit was given back: one more remaining in every limit. */
@@ -83,14 +101,16 @@ public final class RateDecision {
         for (int i = 0; i < more.length; i++) {
             more[i] = Math.min(limits.get(i).count(), more[i] + 1);
         }
-        return new RateDecision(admitted, limits, more, waitMillis, key, null);
+        return new RateDecision(admitted, limits, more, waitMillis, key, null, false, exactWait);
     }
 
-    String key() {
+    /** The Redis key the decision was taken on. */
+    public String key() {
         return key;
     }
 
-    String permitId() {
+    /** What the engine needs to give the permits back; null when there is nothing to give back. */
+    public String permitId() {
         return permitId;
     }
 }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 
 /** Everything a RateLimitFilter was configured with, parsed and checked once in {@code init()}. */
 public final class RateLimitSettings {
@@ -44,12 +45,18 @@ public final class RateLimitSettings {
     public static final String PARAM_RULES = "rules";
     /** The policy name. */
     public static final String PARAM_NAME = "name";
+    /** How limits are kept in Redis. */
+    public static final String PARAM_ALGORITHM = "algorithm";
+    /** Default of {@value #PARAM_ALGORITHM}. */
+    public static final String DEFAULT_ALGORITHM = "sliding-log";
+    /** token-bucket only: how many requests may come at once, per limit. */
+    public static final String PARAM_BURST = "burst";
 
     /** Names only RateLimitFilter takes (besides the shared ones), in documentation order. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
             PARAM_LIMITS, PARAM_KEY, CommonSettings.PARAM_TRUSTED_PROXIES, CommonSettings.PARAM_CLIENT_IP_HEADER,
             CommonSettings.PARAM_EXCLUDE, CommonSettings.PARAM_METHODS, PARAM_ENFORCE, PARAM_STATUS_CODE,
-            PARAM_REJECT_WITH, PARAM_HEADERS, PARAM_RULES, PARAM_NAME));
+            PARAM_REJECT_WITH, PARAM_HEADERS, PARAM_RULES, PARAM_NAME, PARAM_ALGORITHM, PARAM_BURST));
 
     /** How rejections are written. */
     public enum RejectWith { PROBLEM, ERROR_PAGE }
@@ -90,9 +97,14 @@ public final class RateLimitSettings {
     public static RateLimitSettings parse(FilterParams p, ServletContext context) {
         CommonSettings common = CommonSettings.parse(p, null);
         KeySpec key = p.parse(PARAM_KEY, DEFAULT_KEY, KeySpec::parse);
+        Algorithm algorithm = p.parse(PARAM_ALGORITHM, DEFAULT_ALGORITHM, Algorithm::parse);
         List<Policy> policies;
         String rules = p.get(PARAM_RULES);
         if (rules != null) {
+            if (p.isSet(PARAM_BURST)) {
+                throw p.invalid(PARAM_BURST, "cannot be set together with init-param [rules];"
+                        + " give each rule its own burst");
+            }
             if (p.isSet(PARAM_LIMITS)) {
                 throw p.invalid(PARAM_LIMITS, "cannot be set together with init-param [rules];"
                         + " put these limits in a rule");
@@ -102,13 +114,20 @@ public final class RateLimitSettings {
                         + " each rule has its own name");
             }
             policies = p.parse(PARAM_RULES, null,
-                    t -> RulesFile.parse(ConfigResource.read(context, t), key));
+                    t -> RulesFile.parse(ConfigResource.read(context, t), key, algorithm));
         } else {
             if (!p.isSet(PARAM_LIMITS)) {
                 throw p.invalid(PARAM_LIMITS, "RateLimitFilter needs limits (like 100/1m)"
                         + " or a rules file");
             }
-            List<Limit> limits = p.parse(PARAM_LIMITS, null, Limit::parseAll);
+            List<Limit> limits = p.parse(PARAM_LIMITS, null, t -> Limit.parseAll(t, algorithm));
+            if (p.isSet(PARAM_BURST)) {
+                if (algorithm != Algorithm.TOKEN_BUCKET) {
+                    throw p.invalid(PARAM_BURST, "applies to algorithm token-bucket only (algorithm is " + algorithm + ")");
+                }
+                String limitsText = p.get(PARAM_LIMITS);
+                limits = p.parse(PARAM_BURST, null, t -> Limit.withBursts(limitsText, algorithm, t));
+            }
             String name;
             if (p.isSet(PARAM_NAME)) {
                 name = p.parse(PARAM_NAME, null, Policy::checkName);
@@ -139,6 +158,15 @@ public final class RateLimitSettings {
 
     public List<Policy> policies() {
         return policies;
+    }
+
+    /** The algorithms the policies use (each needs its engine). */
+    public Set<Algorithm> algorithms() {
+        Set<Algorithm> used = java.util.EnumSet.noneOf(Algorithm.class);
+        for (Policy policy : policies) {
+            used.add(policy.algorithm());
+        }
+        return used;
     }
 
     /** Whether the filter leaves this request alone: excluded path or a method it does not limit. */

@@ -89,7 +89,8 @@ public final class RedisRateLimiter implements RateLimiter {
                 .thenApply(removed -> null);
     }
 
-    static String resource(String name) {
+    /** A script beside this class (or, with a leading slash, anywhere on the class path). */
+    public static String resource(String name) {
         try (InputStream in = RedisRateLimiter.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("missing resource " + name);

@@ -83,7 +83,8 @@ public final class RejectionMemory implements RateLimiter {
 
     private void remember(String key, RateDecision decision, long sentNanos) {
         long wait = decision.retryAfterMillis();
-        if (wait <= 0) {
+        // an upper bound would reject requests Redis might admit
+        if (wait <= 0 || !decision.exactWait()) {
             return;
         }
         if (rejected.size() >= maxKeys) {

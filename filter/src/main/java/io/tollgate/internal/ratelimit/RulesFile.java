@@ -21,26 +21,27 @@ import java.util.Set;
  * <pre>{@code
  * {"rules": [
  *   {"name": "login", "match": {"paths": ["/login"], "methods": ["POST"]}, "limits": "5/1m", "key": "ip"},
- *   {"name": "api", "match": {"paths": ["/api/*"]}, "limits": "10/s, 1000/1h", "key": "header:X-Api-Key"}
+ *   {"name": "api", "match": {"paths": ["/api/*"]}, "limits": "10/s, 1000/1h", "key": "header:X-Api-Key"},
+ *   {"name": "quota", "limits": "1000000/1d", "key": "header:X-Api-Key", "algorithm": "token-bucket", "burst": 500}
  * ]}
  * }</pre>
  *
  * Every rule that matches a request applies to it. A rule without {@code match} covers every request;
- * one without {@code key} uses the filter's {@code key}.
+ * one without {@code key} uses the filter's {@code key}, one without {@code algorithm} the filter's.
  */
 final class RulesFile {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final List<String> TOP = Arrays.asList("rules");
-    private static final List<String> RULE = Arrays.asList("name", "match", "limits", "key");
+    private static final List<String> RULE = Arrays.asList("name", "match", "limits", "key", "algorithm", "burst");
     private static final List<String> MATCH = Arrays.asList("paths", "methods");
 
     private RulesFile() {
     }
 
     /** Parses the file's text; throws {@link IllegalArgumentException} saying what and where is wrong. */
-    static List<Policy> parse(String text, KeySpec defaultKey) {
+    static List<Policy> parse(String text, KeySpec defaultKey, Algorithm defaultAlgorithm) {
         JsonNode root;
         try {
             root = JSON.readTree(text);
@@ -88,7 +89,22 @@ final class RulesFile {
                 if (limitsText == null) {
                     throw new IllegalArgumentException("has no \"limits\" (like \"100/1m\")");
                 }
-                List<Limit> limits = Limit.parseAll(limitsText);
+                String algorithmText = text(rule, "algorithm");
+                Algorithm algorithm;
+                try {
+                    algorithm = algorithmText == null ? defaultAlgorithm : Algorithm.parse(algorithmText);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("algorithm [" + algorithmText + "] " + e.getMessage());
+                }
+                List<Limit> limits = Limit.parseAll(limitsText, algorithm);
+                String burstText = textOrNumber(rule, "burst");
+                if (burstText != null) {
+                    if (algorithm != Algorithm.TOKEN_BUCKET) {
+                        throw new IllegalArgumentException("\"burst\" applies to algorithm token-bucket only"
+                                + " (algorithm is " + algorithm + ")");
+                    }
+                    limits = Limit.withBursts(limitsText, algorithm, burstText);
+                }
                 String keyText = text(rule, "key");
                 KeySpec key = keyText == null ? defaultKey : KeySpec.parse(keyText);
                 UrlPatterns paths = null;
@@ -142,6 +158,11 @@ final class RulesFile {
             throw new IllegalArgumentException("\"" + field + "\" must be a string");
         }
         return value.asText();
+    }
+
+    private static String textOrNumber(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value != null && value.isIntegralNumber() ? value.asText() : text(node, field);
     }
 
     private static List<String> strings(JsonNode node, String field) {

@@ -11,10 +11,13 @@ import java.util.Base64;
  * and docs/outbound.md describe these methods):
  *
  * <pre>
- * &lt;prefix&gt;rl:{&lt;policy&gt;:&lt;hash&gt;}    one client's log under one rate-limit policy
+ * &lt;prefix&gt;rl:{&lt;policy&gt;:&lt;hash&gt;}    one client's log under one rate-limit policy (sliding-log)
+ * &lt;prefix&gt;tb:{&lt;policy&gt;:&lt;hash&gt;}    the same client's token buckets (token-bucket)
+ * &lt;prefix&gt;rrl:{&lt;policy&gt;:&lt;hash&gt;}:&lt;period&gt;   one limit's RRateLimiter (rratelimiter; Redisson adds :value, :permits)
  * &lt;prefix&gt;ds:{&lt;hash&gt;}:lock          a double submit's lock while the first request runs
  * &lt;prefix&gt;ds:{&lt;hash&gt;}:done          its completion record (with the response to replay, in replay mode)
- * &lt;prefix&gt;out:{&lt;name&gt;}             one OutboundLimiter's log
+ * &lt;prefix&gt;out:{&lt;name&gt;}             one OutboundLimiter's log or buckets
+ * &lt;prefix&gt;out:{&lt;name&gt;}:&lt;period&gt;    one OutboundLimiter limit's RRateLimiter (rratelimiter)
  * </pre>
  *
  * The braces are the Redis Cluster hash tag: all keys one decision touches share a slot. What a client
@@ -27,9 +30,22 @@ public final class RedisKeys {
     private RedisKeys() {
     }
 
-    /** The log of one client ({@code identity}, hashed here) under one rate-limit policy. */
+    /** The log of one client ({@code identity}, hashed here) under one sliding-log rate-limit policy. */
     public static String rateLimit(String prefix, String policy, String identity) {
-        return prefix + "rl:{" + policy + ":" + hash(identity) + "}";
+        return rateLimit(prefix, "rl:", policy, identity);
+    }
+
+    /**
+     * The budget of one client under one rate-limit policy, for the algorithm whose key infix is {@code infix}
+     * ({@code rl:}, {@code tb:}, {@code rrl:}: each keeps its own keys, their types differ).
+     */
+    public static String rateLimit(String prefix, String infix, String policy, String identity) {
+        return prefix + infix + "{" + policy + ":" + hash(identity) + "}";
+    }
+
+    /** The name of the RRateLimiter keeping one limit of a budget: {@code <budget key>:<period>}, e.g. {@code :1m}. */
+    public static String rateLimiter(String budgetKey, String period) {
+        return budgetKey + ":" + period;
     }
 
     /** A submission named by the client's idempotency key; its lock and record are {@link #lock} and {@link #record}. */

@@ -118,7 +118,7 @@ class LimitTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Limit.parseAll("100001/1h"));
         assertEquals("count is above 100000: the Redis log of one client would hold up to 100001 entries"
-                + " (about 13 MB per key); use a shorter period with a proportionally smaller count", e.getMessage());
+                + " (about 13 MB per key); use a shorter period with a proportionally smaller count, or algorithm token-bucket", e.getMessage());
     }
 
     @Test
@@ -127,7 +127,7 @@ class LimitTest {
                 () -> Limit.parseAll("100000000000000000/1h"));
         assertEquals("count is above 100000: the Redis log of one client would hold up to 100000000000000000"
                 + " entries (about 12800000000000 MB per key); use a shorter period with a proportionally"
-                + " smaller count", e.getMessage());
+                + " smaller count, or algorithm token-bucket", e.getMessage());
     }
 
     @Test

@@ -33,7 +33,7 @@ class RulesFileTest {
             """;
 
     private static List<Policy> parse(String text) {
-        return RulesFile.parse(text, DEFAULT_KEY);
+        return RulesFile.parse(text, DEFAULT_KEY, Algorithm.SLIDING_LOG);
     }
 
     private static String error(String text) {
@@ -100,7 +100,7 @@ class RulesFileTest {
         return Stream.of(
                 arguments("unknown field in a rule",
                         "{\"rules\": [{\"name\": \"a\", \"limits\": \"1/s\", \"keys\": \"ip\"}]}",
-                        "rule 1 (\"a\") has an unknown field [keys]; fields are name, match, limits, key"),
+                        "rule 1 (\"a\") has an unknown field [keys]; fields are name, match, limits, key, algorithm, burst"),
                 arguments("unknown field in match",
                         "{\"rules\": [{\"name\": \"a\", \"limits\": \"1/s\", \"match\": {\"path\": [\"/x\"]}}]}",
                         "rule 1 (\"a\"): \"match\" has an unknown field [path]; fields are paths, methods"),
