@@ -1,6 +1,6 @@
 package io.tollgate.internal.ratelimit;
 
-import java.util.Locale;
+import io.tollgate.internal.config.SettingFormats;
 
 /**
  * How a policy's limits are kept in Redis. All three give the same answers and headers; they differ in
@@ -10,33 +10,23 @@ import java.util.Locale;
 public enum Algorithm {
 
     /** Tollgate's sliding log: exact, one round trip; memory grows with the count ({@value Limit#MAX_COUNT} at most). */
-    SLIDING_LOG("sliding-log", "rl:", Limit.MAX_COUNT),
+    SLIDING_LOG("rl:", Limit.MAX_COUNT),
     /** GCRA: one small key per client whatever the count, bursts up to {@code burst}, periods up to days. */
-    TOKEN_BUCKET("token-bucket", "tb:", Limit.MAX_TOKEN_BUCKET_COUNT),
+    TOKEN_BUCKET("tb:", Limit.MAX_TOKEN_BUCKET_COUNT),
     /** Redisson's own {@code RRateLimiter} objects, which application code can open and share by name. */
-    RRATELIMITER("rratelimiter", "rrl:", Limit.MAX_COUNT);
+    RRATELIMITER("rrl:", Limit.MAX_COUNT);
 
-    static final String RULE = "must be one of sliding-log, token-bucket, rratelimiter";
-
-    private final String text;
     private final String keyInfix;
     private final long maxCount;
 
-    Algorithm(String text, String keyInfix, long maxCount) {
-        this.text = text;
+    Algorithm(String keyInfix, long maxCount) {
         this.keyInfix = keyInfix;
         this.maxCount = maxCount;
     }
 
     /** Parses {@code sliding-log}, {@code token-bucket} or {@code rratelimiter} (as written in the docs). */
     public static Algorithm parse(String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        for (Algorithm a : values()) {
-            if (a.text.equals(t)) {
-                return a;
-            }
-        }
-        throw new IllegalArgumentException(RULE);
+        return SettingFormats.keyword(text, Algorithm.class);
     }
 
     /** The segment after the key prefix in this algorithm's Redis keys: each keeps its own (their types differ). */
@@ -52,6 +42,6 @@ public enum Algorithm {
     /** As written in init-params: {@code token-bucket}. */
     @Override
     public String toString() {
-        return text;
+        return SettingFormats.keyword(this);
     }
 }
