@@ -13,9 +13,9 @@ import io.tollgate.testing.TestApp;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.http.HttpRequest;
@@ -39,20 +39,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and a Tomcat, each with its own Redisson client) keep one budget exactly and run a submission
  * exactly once, and every key of one limiter or lock sits in one hash slot.
  */
+@ExtendWith(RedisExtension.class)
 class RedisClusterTest {
 
     private static RedisCluster cluster;
 
     @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = RedisCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
+    static void useCluster(RedisCluster started) {
+        cluster = started; // started for this class, stopped after it by RedisExtension
     }
 
     /*

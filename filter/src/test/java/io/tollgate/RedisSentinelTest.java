@@ -8,9 +8,9 @@ import io.tollgate.testing.RedisSentinel;
 import io.tollgate.testing.Resp;
 import io.tollgate.testing.SubmitServlet;
 import io.tollgate.testing.TestApp;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,20 +25,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@code sentinelServersConfig}) named by {@code redissonConfig=file:...}. Redisson asks the sentinel for
  * the master; two app instances (a Jetty and a Tomcat, each with its own client) share it.
  */
+@ExtendWith(RedisExtension.class)
 class RedisSentinelTest {
 
     private static RedisSentinel redis;
 
     @BeforeAll
-    static void startSentinel() throws Exception {
-        redis = RedisSentinel.start();
-    }
-
-    @AfterAll
-    static void stopSentinel() {
-        if (redis != null) {
-            redis.close();
-        }
+    static void useSentinel(RedisSentinel started) {
+        redis = started; // started for this class, stopped after it by RedisExtension
     }
 
     /* deny: a backend error shows as a 503, never as an extra admission. */

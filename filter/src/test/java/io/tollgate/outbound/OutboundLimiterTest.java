@@ -86,19 +86,37 @@ class OutboundLimiterTest {
     }
 
     @Test
-    void withoutTheLimiterTheUpstreamRefusesCalls(RedisServer redis) throws Exception {
+    void aBurstThroughTheLimiterIsCutToTheLimitAndTheUpstreamRefusesNone(RedisServer redis) throws Exception {
         Upstream upstream = new Upstream(20, TimeUnit.SECONDS.toNanos(1));
-        try (TestApp api = TestApp.Kind.JETTY.builder().servlet("/*", upstream).start()) {
-            List<java.net.http.HttpRequest> burst = new ArrayList<>();
-            for (int i = 0; i < 200; i++) {
-                burst.add(Http.request(api.uri("/api")).GET().build());
-            }
+        RedissonClient a = client(redis);
+        ExecutorService callers = Executors.newFixedThreadPool(16);
+        try (TestApp api = TestApp.Kind.JETTY.builder().servlet("/*", upstream).start();
+             OutboundLimiter limiter = OutboundLimiter.builder("burst", "20/1s").redisson(a)
+                     .keyPrefix(RedisExtension.uniquePrefix()).build()) {
+            AtomicInteger granted = new AtomicInteger();
+            List<Future<?>> burst = new ArrayList<>();
             long start = System.nanoTime();
-            Http.sendAll(burst);
-            // however the 200 calls spread out, no more than 20 per started second got through
+            for (int i = 0; i < 200; i++) {
+                burst.add(callers.submit(() -> {
+                    if (limiter.tryAcquire()) {
+                        granted.incrementAndGet();
+                        Http.get(api.uri("/api"));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : burst) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            // however the 200 attempts spread out, each started second of them allowed 20 calls at most
             long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) + 1;
-            assertTrue(upstream.rejected() >= 200 - 20 * (seconds + 1),
-                    "the upstream refused " + upstream.rejected() + " of 200 in about " + seconds + " s");
+            assertEquals(0, upstream.rejected(), "calls the upstream refused");
+            assertEquals(granted.get(), upstream.arrivals().size(), "calls made: one per permit");
+            assertTrue(granted.get() >= 20 && granted.get() <= 20 * seconds,
+                    granted.get() + " permits of 200 attempts in about " + seconds + " s");
+        } finally {
+            callers.shutdownNow();
+            a.shutdown(0, 2, TimeUnit.SECONDS);
         }
     }
 
