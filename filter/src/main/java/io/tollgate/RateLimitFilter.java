@@ -64,6 +64,13 @@ public final class RateLimitFilter implements Filter {
     public static final String PARAM_CLIENT_IP_HEADER = CommonSettings.PARAM_CLIENT_IP_HEADER;
     /** Default of {@value #PARAM_CLIENT_IP_HEADER}: {@value}. */
     public static final String DEFAULT_CLIENT_IP_HEADER = CommonSettings.DEFAULT_CLIENT_IP_HEADER;
+    /**
+     * IPv6 clients are keyed by their network of this prefix length (32 to 128), for {@code ip} keys and
+     * client identities: one subscriber gets a whole /64, and new addresses inside it are not new clients.
+     */
+    public static final String PARAM_IPV6_PREFIX = CommonSettings.PARAM_IPV6_PREFIX;
+    /** Default of {@value #PARAM_IPV6_PREFIX}: {@value}. */
+    public static final String DEFAULT_IPV6_PREFIX = CommonSettings.DEFAULT_IPV6_PREFIX;
     /** Servlet URL patterns never limited: {@code /health, /static/*, *.css}. Default: none. */
     public static final String PARAM_EXCLUDE = CommonSettings.PARAM_EXCLUDE;
     /** Methods limited, comma-separated. Default: all. */

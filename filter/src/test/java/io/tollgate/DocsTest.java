@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DocsTest {
 
     private static final Path DOCS = Paths.get("..", "docs");
-    private static final Pattern ROW = Pattern.compile("^\\| `([A-Za-z]+)` \\| ([^|]*) \\|", Pattern.MULTILINE);
+    private static final Pattern ROW = Pattern.compile("^\\| `([A-Za-z][A-Za-z0-9]*)` \\| ([^|]*) \\|", Pattern.MULTILINE);
 
     /** The rows of every param table in one {@code ## section} of a doc: name to default column. */
     static Map<String, String> params(String doc, String section) throws IOException {

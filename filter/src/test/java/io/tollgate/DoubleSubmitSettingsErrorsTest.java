@@ -31,19 +31,19 @@ class DoubleSubmitSettingsErrorsTest {
     static Stream<Arguments> badParams() {
         return Stream.of(
                 arguments("windw", "10s", "init-param [windw] was [10s]: DoubleSubmitFilter has no such setting;"
-                        + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, keyHeader,"
-                        + " keyPrefix, keyWindow, lockLease, maxBodyBytes, maxResponseBytes, methods, mode,"
+                        + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
+                        + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxResponseBytes, methods, mode,"
                         + " onBackendFailure, redisAddress, redissonConfig, trustedProxies, waitTimeout, window]"
                         + " (filter [orders])"),
                 arguments("limits", "10/s", "init-param [limits] was [10/s]: DoubleSubmitFilter has no such setting;"
-                        + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, keyHeader,"
-                        + " keyPrefix, keyWindow, lockLease, maxBodyBytes, maxResponseBytes, methods, mode,"
+                        + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
+                        + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxResponseBytes, methods, mode,"
                         + " onBackendFailure, redisAddress, redissonConfig, trustedProxies, waitTimeout, window]"
                         + " (filter [orders])"),
                 arguments("redisAdress", "redis://app:s3cret@127.0.0.1:6379", "init-param [redisAdress] was"
                         + " [redis://app:***@127.0.0.1:6379]: DoubleSubmitFilter has no such setting;"
-                        + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, keyHeader,"
-                        + " keyPrefix, keyWindow, lockLease, maxBodyBytes, maxResponseBytes, methods, mode,"
+                        + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
+                        + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxResponseBytes, methods, mode,"
                         + " onBackendFailure, redisAddress, redissonConfig, trustedProxies, waitTimeout, window]"
                         + " (filter [orders])"),
                 arguments("mode", "replays", "init-param [mode] was [replays]: must be one of reject, replay"

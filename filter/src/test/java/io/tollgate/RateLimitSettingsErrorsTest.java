@@ -31,7 +31,7 @@ class RateLimitSettingsErrorsTest {
         return Stream.of(
                 arguments("limitz", "10/s", "init-param [limitz] was [10/s]: RateLimitFilter has no such setting;"
                         + " its settings are [algorithm, backendTimeout, burst, clientIpHeader, enforce, exclude, headers,"
-                        + " key, keyPrefix, limits, methods, name, onBackendFailure, redisAddress, redissonConfig,"
+                        + " ipv6Prefix, key, keyPrefix, limits, methods, name, onBackendFailure, redisAddress, redissonConfig,"
                         + " rejectWith, rules, statusCode, trustedProxies] (filter [api])"),
                 arguments("algorithm", "gcra", "init-param [algorithm] was [gcra]: must be one of sliding-log, token-bucket, rratelimiter (filter [api])"),
                 arguments("burst", "20", "init-param [burst] was [20]: applies to algorithm token-bucket only (algorithm is sliding-log) (filter [api])"),
@@ -58,6 +58,12 @@ class RateLimitSettingsErrorsTest {
                 arguments("keyPrefix", "app{1}:", "init-param [keyPrefix] was [app{1}:]: must not contain { or } (Tollgate puts its own hash tags in keys) (filter [api])"),
                 arguments("redisAddress", "http://127.0.0.1:6379", "init-param [redisAddress] was [http://127.0.0.1:6379]: must start with redis:// or rediss:// (filter [api])"),
                 arguments("redisAddress", "redis://u:secret@127.0.0.1:6379/x", "init-param [redisAddress] was [redis://u:***@127.0.0.1:6379/x]: path must be a database number like /0 (filter [api])"),
+                arguments("redisAddress", "redis://default:S3/cr3t@127.0.0.1:6379", "init-param [redisAddress] was [redis://default:***@127.0.0.1:6379]: has no host; write it like redis://host:6379 (filter [api])"),
+                arguments("redisAddress", "redis://:pass word@127.0.0.1:6379", "init-param [redisAddress] was [redis://:***@127.0.0.1:6379]: must be like redis://host:6379 or rediss://user:password@host:6380/0 (filter [api])"),
+                arguments("redisAddress", "rediss://app:p#ss@w0rd@127.0.0.1:6380", "init-param [redisAddress] was [rediss://app:***@127.0.0.1:6380]:"),
+                arguments("redisAddress", "redis://app:s3cret?@127.0.0.1", "init-param [redisAddress] was [redis://app:***@127.0.0.1]:"),
+                arguments("ipv6Prefix", "16", "init-param [ipv6Prefix] was [16]: must be a prefix length from 32 to 128 (64 is one subscriber's allocation; 128 keys every address on its own) (filter [api])"),
+                arguments("ipv6Prefix", "/64", "init-param [ipv6Prefix] was [/64]: must be a prefix length from 32 to 128"),
                 arguments("redissonConfig", "redisson.yaml", "init-param [redissonConfig] was [redisson.yaml]: must be /WEB-INF/name (in the webapp), classpath:name or file:/path (filter [api])"),
                 arguments("name", "my api", "init-param [name] was [my api]: must be 1 to 64 printable ASCII characters without spaces, quotes, backslashes or braces (filter [api])"));
     }

@@ -15,6 +15,9 @@ import java.util.Locale;
  * {@code Forwarded}) header only when the peer is a trusted proxy, and then the client is the right-most
  * address in the header that is not itself a trusted proxy. An address a client writes into the header
  * itself therefore never counts: it stands left of the one the proxy appended.
+ *
+ * <p>An IPv6 client is named by its {@code ipv6Prefix} network ({@code 2001:db8:0:0:0:0:0:0/64}): one
+ * subscriber is usually given a whole /64, and rotating addresses inside it must not mint new budgets.
  */
 public final class ClientIpResolver {
 
@@ -24,11 +27,28 @@ public final class ClientIpResolver {
     private final List<IpRange> trusted;
     private final String header;
     private final boolean rfc7239;
+    private final int ipv6Prefix;
 
-    public ClientIpResolver(List<IpRange> trusted, String header) {
+    public ClientIpResolver(List<IpRange> trusted, String header, int ipv6Prefix) {
         this.trusted = Collections.unmodifiableList(new ArrayList<>(trusted));
         this.header = header;
         this.rfc7239 = header.equalsIgnoreCase("Forwarded");
+        this.ipv6Prefix = ipv6Prefix;
+    }
+
+    /** Checks an {@code ipv6Prefix} value. */
+    public static int checkIpv6Prefix(String text) {
+        int bits;
+        try {
+            bits = Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            bits = -1;
+        }
+        if (bits < 32 || bits > 128) {
+            throw new IllegalArgumentException("must be a prefix length from 32 to 128 (64 is one subscriber's"
+                    + " allocation; 128 keys every address on its own)");
+        }
+        return bits;
     }
 
     /** Checks a {@code clientIpHeader} value. */
@@ -39,8 +59,25 @@ public final class ClientIpResolver {
         return name;
     }
 
-    /** The client IP, in canonical text form. */
+    /**
+     * The client, as it is keyed: an IPv4 address, or an IPv6 address's {@code ipv6Prefix} network
+     * ({@code 2001:db8:0:0:0:0:0:0/64}; the address itself when the prefix is 128).
+     */
     public String resolve(HttpServletRequest request) {
+        return keyed(address(request));
+    }
+
+    private String keyed(String address) {
+        if (ipv6Prefix >= 128 || address.indexOf(':') < 0) {
+            return address;
+        }
+        byte[] bytes = IpRange.literal(address);
+        return bytes == null || bytes.length != 16 ? address
+                : canonical(IpRange.mask(bytes, ipv6Prefix)) + "/" + ipv6Prefix;
+    }
+
+    /** The client IP, in canonical text form. */
+    String address(HttpServletRequest request) {
         String remote = request.getRemoteAddr();
         byte[] remoteBytes = IpRange.literal(strip(remote));
         String last = remoteBytes == null ? remote : canonical(remoteBytes);

@@ -1,10 +1,5 @@
 package io.tollgate.internal.http;
 
-import java.util.List;
-import java.util.Locale;
-import java.util.Set;
-import java.util.TreeSet;
-
 /** RFC 9110 tokens: header names and methods. */
 public final class HttpToken {
 
@@ -24,17 +19,5 @@ public final class HttpToken {
             }
         }
         return true;
-    }
-
-    /** Checks and upper-cases HTTP method names. */
-    public static Set<String> methods(List<String> names) {
-        Set<String> out = new TreeSet<>();
-        for (String m : names) {
-            if (!isToken(m)) {
-                throw new IllegalArgumentException("method [" + m + "] is not an HTTP method name");
-            }
-            out.add(m.toUpperCase(Locale.ROOT));
-        }
-        return out;
     }
 }

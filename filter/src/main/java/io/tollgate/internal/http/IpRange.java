@@ -105,7 +105,7 @@ public final class IpRange {
         return out;
     }
 
-    private static byte[] mask(byte[] bytes, int prefix) {
+    static byte[] mask(byte[] bytes, int prefix) {
         byte[] out = Arrays.copyOf(bytes, bytes.length);
         for (int i = 0; i < out.length; i++) {
             int keep = Math.max(0, Math.min(8, prefix - i * 8));

@@ -82,15 +82,24 @@ public final class UrlPatterns {
             }
         }
         if (!extensions.isEmpty()) {
-            int slash = path.lastIndexOf('/');
-            String last = path.substring(slash + 1);
+            String last = lastSegment(path);
             for (String ext : extensions) {
-                if (last.endsWith(ext) && last.length() > ext.length()) {
+                if (last != null && last.endsWith(ext) && last.length() > ext.length()) {
                     return true;
                 }
             }
         }
         return false;
+    }
+
+    /**
+     * The last segment of the path, or null when it holds a {@code ;}, {@code #} or {@code ?}. The container
+     * has already removed path parameters, so such a character was sent encoded ({@code /api/x%3B.css}):
+     * a resource behind it could answer for the whole segment, which is no stylesheet.
+     */
+    private static String lastSegment(String path) {
+        String last = path.substring(path.lastIndexOf('/') + 1);
+        return last.indexOf(';') >= 0 || last.indexOf('#') >= 0 || last.indexOf('?') >= 0 ? null : last;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.tollgate.internal.ratelimit;
 
-import io.tollgate.internal.http.HttpToken;
+import io.tollgate.internal.http.CoveredMethods;
+
 
 import io.tollgate.internal.config.SettingFormats;
 import io.tollgate.internal.http.UrlPatterns;
@@ -10,9 +11,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * A named rate-limit policy: which requests it covers, whose budget they spend and the limits of that
@@ -28,15 +26,15 @@ public final class Policy {
     private final List<Limit> limits;
     private final KeySpec key;
     private final UrlPatterns paths;
-    private final Set<String> methods;
+    private final CoveredMethods methods;
     private final List<String> itemNames;
 
-    Policy(String name, List<Limit> limits, KeySpec key, UrlPatterns paths, Set<String> methods) {
+    Policy(String name, List<Limit> limits, KeySpec key, UrlPatterns paths, CoveredMethods methods) {
         this.name = name;
         this.limits = limits;
         this.key = key;
         this.paths = paths;
-        this.methods = methods == null ? null : Collections.unmodifiableSet(new TreeSet<>(methods));
+        this.methods = methods;
         List<String> items = new ArrayList<>();
         for (Limit limit : limits) {
             items.add(limits.size() == 1 ? name : name + "-" + SettingFormats.format(limit.period()));
@@ -59,7 +57,7 @@ public final class Policy {
 
     /** Whether this policy covers the request. */
     public boolean covers(HttpServletRequest request) {
-        return (methods == null || methods.contains(request.getMethod()))
+        return (methods == null || methods.covers(request.getMethod()))
                 && (paths == null || paths.matches(request));
     }
 
@@ -99,7 +97,7 @@ public final class Policy {
             sb.append(" on ").append(paths);
         }
         if (methods != null) {
-            sb.append(" for ").append(String.join(",", methods));
+            sb.append(" for ").append(methods);
         }
         return sb.toString();
     }

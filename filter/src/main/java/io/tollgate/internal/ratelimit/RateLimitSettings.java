@@ -55,6 +55,7 @@ public final class RateLimitSettings {
     /** Names only RateLimitFilter takes (besides the shared ones), in documentation order. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
             PARAM_LIMITS, PARAM_KEY, CommonSettings.PARAM_TRUSTED_PROXIES, CommonSettings.PARAM_CLIENT_IP_HEADER,
+            CommonSettings.PARAM_IPV6_PREFIX,
             CommonSettings.PARAM_EXCLUDE, CommonSettings.PARAM_METHODS, PARAM_ENFORCE, PARAM_STATUS_CODE,
             PARAM_REJECT_WITH, PARAM_HEADERS, PARAM_RULES, PARAM_NAME, PARAM_ALGORITHM, PARAM_BURST));
 

@@ -1,6 +1,6 @@
 package io.tollgate.internal.ratelimit;
 
-import io.tollgate.internal.http.HttpToken;
+import io.tollgate.internal.http.CoveredMethods;
 
 import io.tollgate.internal.http.UrlPatterns;
 
@@ -108,7 +108,7 @@ final class RulesFile {
                 String keyText = text(rule, "key");
                 KeySpec key = keyText == null ? defaultKey : KeySpec.parse(keyText);
                 UrlPatterns paths = null;
-                Set<String> methods = null;
+                CoveredMethods methods = null;
                 JsonNode match = rule.get("match");
                 if (match != null && !match.isNull()) {
                     if (!match.isObject()) {
@@ -125,7 +125,7 @@ final class RulesFile {
                     }
                     List<String> m = strings(match, "methods");
                     if (m != null) {
-                        methods = HttpToken.methods(m);
+                        methods = CoveredMethods.of(m);
                     }
                 }
                 policies.add(new Policy(name, limits, key, paths, methods));

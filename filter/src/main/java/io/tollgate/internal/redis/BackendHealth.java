@@ -1,6 +1,7 @@
 package io.tollgate.internal.redis;
 
 import io.tollgate.BackendFailurePolicy;
+import io.tollgate.internal.config.UriPasswords;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,7 +105,8 @@ public final class BackendHealth {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        return line(t) + (root == t ? "" : " (cause: " + line(root) + ")");
+        // a driver's message may quote the address it was given, password included
+        return UriPasswords.mask(line(t) + (root == t ? "" : " (cause: " + line(root) + ")"));
     }
 
     private static String line(Throwable t) {

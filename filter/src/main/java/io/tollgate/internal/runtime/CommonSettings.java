@@ -4,7 +4,7 @@ import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.SharedSettings;
 import io.tollgate.internal.config.SettingFormats;
 import io.tollgate.internal.http.ClientIpResolver;
-import io.tollgate.internal.http.HttpToken;
+import io.tollgate.internal.http.CoveredMethods;
 import io.tollgate.internal.http.IpRange;
 import io.tollgate.internal.http.UrlPatterns;
 
@@ -14,12 +14,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The settings both filters take, parsed once for either: the shared (Redis) settings, which requests the
  * filter leaves alone ({@code methods}, {@code exclude}) and how it finds the client's address
- * ({@code trustedProxies}, {@code clientIpHeader}).
+ * ({@code trustedProxies}, {@code clientIpHeader}, {@code ipv6Prefix}).
  */
 public final class CommonSettings {
 
@@ -33,20 +32,26 @@ public final class CommonSettings {
     public static final String PARAM_CLIENT_IP_HEADER = "clientIpHeader";
     /** Default of {@value #PARAM_CLIENT_IP_HEADER}. */
     public static final String DEFAULT_CLIENT_IP_HEADER = ClientIpResolver.DEFAULT_HEADER;
+    /** Prefix length IPv6 clients are keyed by. */
+    public static final String PARAM_IPV6_PREFIX = "ipv6Prefix";
+    /** Default of {@value #PARAM_IPV6_PREFIX}: one subscriber's usual allocation. */
+    public static final String DEFAULT_IPV6_PREFIX = "64";
 
     private final SharedSettings shared;
-    private final Set<String> methods;
+    private final CoveredMethods methods;
     private final UrlPatterns exclude;
     private final List<IpRange> trustedProxies;
     private final String clientIpHeader;
+    private final int ipv6Prefix;
 
-    private CommonSettings(SharedSettings shared, Set<String> methods, UrlPatterns exclude,
-            List<IpRange> trustedProxies, String clientIpHeader) {
+    private CommonSettings(SharedSettings shared, CoveredMethods methods, UrlPatterns exclude,
+            List<IpRange> trustedProxies, String clientIpHeader, int ipv6Prefix) {
         this.shared = shared;
         this.methods = methods;
         this.exclude = exclude;
         this.trustedProxies = Collections.unmodifiableList(new ArrayList<>(trustedProxies));
         this.clientIpHeader = clientIpHeader;
+        this.ipv6Prefix = ipv6Prefix;
     }
 
     /**
@@ -56,17 +61,19 @@ public final class CommonSettings {
      */
     public static CommonSettings parse(FilterParams p, String defaultMethods) {
         SharedSettings shared = SharedSettings.parse(p);
-        Set<String> methods = p.parse(PARAM_METHODS, defaultMethods, t -> HttpToken.methods(SettingFormats.list(t)));
+        CoveredMethods methods = p.parse(PARAM_METHODS, defaultMethods, t -> CoveredMethods.of(SettingFormats.list(t)));
         UrlPatterns exclude = p.parse(PARAM_EXCLUDE, null, UrlPatterns::parse);
         List<IpRange> trusted = p.parse(PARAM_TRUSTED_PROXIES, null, IpRange::parseAll);
         String ipHeader = p.parse(PARAM_CLIENT_IP_HEADER, DEFAULT_CLIENT_IP_HEADER, ClientIpResolver::checkHeader);
+        int ipv6Prefix = p.parse(PARAM_IPV6_PREFIX, DEFAULT_IPV6_PREFIX, ClientIpResolver::checkIpv6Prefix);
         return new CommonSettings(shared, methods, exclude, trusted == null ? Collections.emptyList() : trusted,
-                ipHeader);
+                ipHeader, ipv6Prefix);
     }
 
     /** The names of the settings both filters take, besides the shared ones. */
     public static List<String> names() {
-        return Arrays.asList(PARAM_METHODS, PARAM_EXCLUDE, PARAM_TRUSTED_PROXIES, PARAM_CLIENT_IP_HEADER);
+        return Arrays.asList(PARAM_METHODS, PARAM_EXCLUDE, PARAM_TRUSTED_PROXIES, PARAM_CLIENT_IP_HEADER,
+                PARAM_IPV6_PREFIX);
     }
 
     public SharedSettings shared() {
@@ -75,17 +82,17 @@ public final class CommonSettings {
 
     /** Whether the filter leaves this request alone: a method it does not act on, or an excluded path. */
     public boolean skips(HttpServletRequest request) {
-        return (methods != null && !methods.contains(request.getMethod()))
+        return (methods != null && !methods.covers(request.getMethod()))
                 || (exclude != null && exclude.matches(request));
     }
 
     public ClientIpResolver clientIpResolver() {
-        return new ClientIpResolver(trustedProxies, clientIpHeader);
+        return new ClientIpResolver(trustedProxies, clientIpHeader, ipv6Prefix);
     }
 
     /** {@code methods}, as the filters log it: {@code all} when every method. */
     public String methodsText() {
-        return methods == null ? "all" : String.join(",", methods);
+        return methods == null ? "all" : methods.toString();
     }
 
     /** {@code exclude}, as the filters log it. */
@@ -93,9 +100,9 @@ public final class CommonSettings {
         return exclude == null ? "-" : exclude.toString();
     }
 
-    /** {@code trustedProxies, clientIpHeader} and the shared settings, as the filters log them. */
+    /** {@code trustedProxies, clientIpHeader, ipv6Prefix} and the shared settings, as the filters log them. */
     public String clientAndShared() {
         return "trustedProxies=" + (trustedProxies.isEmpty() ? "-" : trustedProxies)
-                + ", clientIpHeader=" + clientIpHeader + ", " + shared;
+                + ", clientIpHeader=" + clientIpHeader + ", ipv6Prefix=" + ipv6Prefix + ", " + shared;
     }
 }

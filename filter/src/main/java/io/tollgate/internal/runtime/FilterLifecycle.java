@@ -3,6 +3,7 @@ package io.tollgate.internal.runtime;
 import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.InvalidSettingException;
 import io.tollgate.internal.config.SharedSettings;
+import io.tollgate.internal.config.UriPasswords;
 import io.tollgate.internal.redis.BackendHealth;
 import io.tollgate.internal.redis.RedissonClients;
 
@@ -68,7 +69,9 @@ public final class FilterLifecycle<S> {
         try {
             lease = RedissonClients.acquire(config.getServletContext(), shared);
         } catch (IllegalArgumentException e) {
-            throw new ServletException(params.invalid(SharedSettings.PARAM_REDISSON_CONFIG, e.getMessage()).getMessage(), e);
+            // a YAML parser's message may quote the file, passwords included: masked, and its cause not chained
+            throw new ServletException(params.invalid(SharedSettings.PARAM_REDISSON_CONFIG,
+                    UriPasswords.mask(e.getMessage())).getMessage());
         }
         return new FilterLifecycle<>(kind, logPrefix, log, settings, shared, lease);
     }

@@ -67,7 +67,8 @@ public final class DoubleSubmitSettings {
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
             CommonSettings.PARAM_METHODS, PARAM_KEY_HEADER, PARAM_FINGERPRINT, PARAM_CLIENT, PARAM_MODE, PARAM_WINDOW,
             PARAM_KEY_WINDOW, PARAM_LOCK_LEASE, PARAM_WAIT_TIMEOUT, PARAM_MAX_BODY_BYTES, PARAM_MAX_RESPONSE_BYTES,
-            CommonSettings.PARAM_EXCLUDE, CommonSettings.PARAM_TRUSTED_PROXIES, CommonSettings.PARAM_CLIENT_IP_HEADER));
+            CommonSettings.PARAM_EXCLUDE, CommonSettings.PARAM_TRUSTED_PROXIES, CommonSettings.PARAM_CLIENT_IP_HEADER,
+            CommonSettings.PARAM_IPV6_PREFIX));
 
     static final long MAX_BODY_LIMIT = 64L << 20;
     static final long MAX_RESPONSE_LIMIT = 16L << 20;

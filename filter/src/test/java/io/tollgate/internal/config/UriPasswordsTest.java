@@ -56,4 +56,27 @@ class UriPasswordsTest {
     void passwordWithARawAtSignIsHiddenWhole() {
         assertEquals("redis://user:***@host:6379", UriPasswords.mask("redis://user:p@ss@host:6379"));
     }
+
+    @ParameterizedTest(name = "[{0}]")
+    @CsvSource(delimiter = '|', value = {
+            "redis://default:S3/cr3t@host:6379          | redis://default:***@host:6379",
+            "redis://:pass word@host:6379               | redis://:***@host:6379",
+            "rediss://app:p#ss@w0rd@host:6380/2         | rediss://app:***@host:6380/2",
+            "redis://app:s3cret?x=1@host                | redis://app:***@host",
+            "was [redis://:a]b c@host:1]: has no host  | was [redis://:***@host:1]: has no host",
+            "valkey://S3/cr3t@host                      | valkey://***@host",
+    })
+    void everyRedisPasswordShapeIsHidden(String text, String expected) {
+        assertEquals(expected, UriPasswords.mask(text));
+    }
+
+    @ParameterizedTest(name = "[{0}]")
+    @CsvSource(delimiter = '|', value = {
+            "password: s3cret                           | password: ***",
+            "  password: \"s3 cret\"                    |   password: ***",
+            "sentinelPassword=s3cret, x=1               | sentinelPassword=***, x=1",
+    })
+    void passwordSettingsAreHidden(String text, String expected) {
+        assertEquals(expected, UriPasswords.mask(text));
+    }
 }

@@ -28,7 +28,7 @@ class ClientIpResolverTest {
         for (String r : ranges) {
             trusted.add(IpRange.parse(r));
         }
-        return new ClientIpResolver(trusted, header);
+        return new ClientIpResolver(trusted, header, 128);
     }
 
     private static StubRequest fromProxy(String forwardedFor) {
