@@ -1,6 +1,22 @@
 package io.tollgate;
 
+import io.tollgate.testing.CountingServlet;
+import io.tollgate.testing.FilterSpec;
+import io.tollgate.testing.Http;
+import io.tollgate.testing.RedisExtension;
+import io.tollgate.testing.RedisServer;
 import io.tollgate.testing.Resp;
+import io.tollgate.testing.TestApp;
+import org.junit.jupiter.api.Test;
+import org.redisson.Redisson;
+import org.redisson.api.RRateLimiter;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The contract with {@code algorithm=rratelimiter}: Redisson's RRateLimiter objects (three keys per limit),
@@ -38,5 +54,35 @@ class RRateLimiterFilterTest extends RateLimitFilterContract {
     long heldPermits(Resp resp, String prefix, String policy, long count, long periodMillis) throws Exception {
         Object value = resp.call("GET", resp.keys(prefix + "rrl:{" + policy + ":*:value").get(0));
         return count - Long.parseLong(value.toString());
+    }
+
+    @Test
+    void applicationCodeOpensTheFiltersLimiterByNameAndSharesItsBudget(RedisServer redis) throws Exception {
+        String prefix = RedisExtension.uniquePrefix();
+        FilterSpec filter = limiter(redis, "limits", "5/1m", "key", "global").param("keyPrefix", prefix);
+        Config config = new Config();
+        config.useSingleServer().setAddress(redis.url());
+        RedissonClient app2 = Redisson.create(config);
+        try (TestApp app = TestApp.Kind.TOMCAT.builder().filter(filter).servlet("/*", new CountingServlet()).start();
+             Resp resp = redis.connect()) {
+            assertEquals(200, Http.get(app.uri("/")).statusCode());
+            assertEquals(200, Http.get(app.uri("/")).statusCode());
+            // the name scheme of docs/rate-limiting.md: <keyPrefix>rrl:{<policy>:<hash>}:<period>
+            List<String> names = resp.keys(prefix + "rrl:{api:*}:1m");
+            assertEquals(1, names.size(), names.toString());
+            RRateLimiter shared = app2.getRateLimiter(names.get(0));
+            assertEquals(5L, shared.getConfig().getRate());
+            assertEquals(60_000L, shared.getConfig().getRateInterval());
+            assertEquals(3, shared.availablePermits());
+            // the application's own code spends the rest of the budget ...
+            for (int i = 0; i < 3; i++) {
+                assertTrue(shared.tryAcquire());
+            }
+            // ... and the filter sees it spent
+            assertEquals(429, Http.get(app.uri("/")).statusCode());
+            assertTrue(resp.call("PTTL", names.get(0)) instanceof Long ttl && ttl > 0 && ttl <= 60_000);
+        } finally {
+            app2.shutdown();
+        }
     }
 }

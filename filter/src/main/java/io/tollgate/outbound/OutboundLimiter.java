@@ -10,7 +10,8 @@ import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.LocalRateLimiter;
 import io.tollgate.internal.ratelimit.RateDecision;
 import io.tollgate.internal.ratelimit.RateLimiter;
-import io.tollgate.internal.ratelimit.RedisRateLimiter;
+import io.tollgate.internal.ratelimit.Algorithm;
+import io.tollgate.internal.ratelimit.engine.Engines;
 import io.tollgate.internal.redis.RedissonClients;
 import io.tollgate.internal.config.SharedSettings;
 import io.tollgate.internal.config.SettingFormats;
@@ -67,7 +68,7 @@ public final class OutboundLimiter implements AutoCloseable {
         this.limitsText = settings.limitsText();
         this.held = settings.held();
         this.key = settings.key();
-        this.redis = new RedisRateLimiter(client);
+        this.redis = new Engines(client, java.util.EnumSet.of(settings.algorithm()));
         this.onFailure = settings.onBackendFailure();
         this.local = onFailure == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
         this.backendTimeout = settings.backendTimeout();
@@ -245,6 +246,8 @@ public final class OutboundLimiter implements AutoCloseable {
         private BackendFailurePolicy onBackendFailure;
         private Duration backendTimeout;
         private Duration margin;
+        private Algorithm algorithm = Algorithm.SLIDING_LOG;
+        private String burst;
 
         Builder(String name, String limits) {
             this.name = name;
@@ -340,6 +343,40 @@ public final class OutboundLimiter implements AutoCloseable {
         }
 
         /**
+         * Chooses how the limits are kept in Redis, as RateLimitFilter's {@code algorithm} init-param:
+         * {@code sliding-log} (default: a permit comes back one period after it was taken, so no window of the
+         * provider ever sees more than the count), {@code token-bucket} (a permit every {@code period / count};
+         * with {@link #burst} {@code 1} the calls are evenly spaced) or {@code rratelimiter} (Redisson's
+         * {@code RRateLimiter}, named {@code <keyPrefix>out:{<name>}:<period>}, which other code can open with
+         * {@code redisson.getRateLimiter(name)} and share; the margin does not apply to it).
+         *
+         * @param algorithm {@code sliding-log}, {@code token-bucket} or {@code rratelimiter}
+         * @return this builder
+         * @throws IllegalArgumentException for any other text
+         */
+        public Builder algorithm(String algorithm) {
+            try {
+                this.algorithm = Algorithm.parse(algorithm);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("algorithm [" + algorithm + "] " + e.getMessage(), e);
+            }
+            return this;
+        }
+
+        /**
+         * {@code token-bucket} only: how many calls may go at once, one whole number per limit in the order the
+         * limits were given. A token bucket admits up to {@code burst + count * t / period} calls in any span
+         * {@code t}: to stay under a provider's "10 a second" in every second, use {@code 10/1s} with burst 1.
+         *
+         * @param burst one whole number per limit, comma-separated (default: each limit's count)
+         * @return this builder
+         */
+        public Builder burst(String burst) {
+            this.burst = burst;
+            return this;
+        }
+
+        /**
          * Builds the limiter.
          *
          * @return the limiter; close it when the webapp stops
@@ -360,7 +397,8 @@ public final class OutboundLimiter implements AutoCloseable {
         }
 
         private OutboundSettings settings(SharedSettings shared) {
-            return OutboundSettings.of(name, limitsText, keyPrefix, onBackendFailure, backendTimeout, margin, shared);
+            return OutboundSettings.of(name, limitsText, keyPrefix, onBackendFailure, backendTimeout, margin, shared,
+                    algorithm, burst);
         }
     }
 }

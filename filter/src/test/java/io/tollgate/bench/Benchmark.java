@@ -52,6 +52,8 @@ public final class Benchmark {
     private static final String GLOBAL = "rl-global";
     private static final String BARE_FLOOD = "bare-flood";
     private static final String FLOOD = "rl-flood";
+    private static final String TOKEN_BUCKET = "tb-1";
+    private static final String RRATELIMITER = "rrl-1";
 
     private final double seconds = Double.parseDouble(System.getProperty("bench.seconds", "3"));
     private final int rounds = Integer.getInteger("bench.rounds", 3);
@@ -73,6 +75,12 @@ public final class Benchmark {
                 Map.of("limits", "100000/1s"), false, false));
         v.add(new Variant(ONE_LIMIT, "RateLimitFilter limits=100000/1s key=header:X-Client (headers draft)",
                 RateLimitFilter.class, tollgate(redisUrl, "limits", "100000/1s", "key", "header:X-Client"), false, false));
+        v.add(new Variant(TOKEN_BUCKET, "RateLimitFilter algorithm=token-bucket limits=100000/1s key=header:X-Client",
+                RateLimitFilter.class, tollgate(redisUrl, "algorithm", "token-bucket", "limits", "100000/1s",
+                        "key", "header:X-Client"), false, false));
+        v.add(new Variant(RRATELIMITER, "RateLimitFilter algorithm=rratelimiter limits=100000/1s key=header:X-Client",
+                RateLimitFilter.class, tollgate(redisUrl, "algorithm", "rratelimiter", "limits", "100000/1s",
+                        "key", "header:X-Client"), false, false));
         v.add(new Variant(TWO_LIMITS, "RateLimitFilter limits=100000/1s, 100000/1m key=header:X-Client",
                 RateLimitFilter.class, tollgate(redisUrl, "limits", "100000/1s, 100000/1m", "key", "header:X-Client"),
                 false, false));
@@ -124,6 +132,10 @@ public final class Benchmark {
             out.println("Redis memory of one client's limiter, one-limit policy (10000/1h), MEMORY USAGE SAMPLES 0:");
             try (CountingRedisson client = new CountingRedisson(redis.url())) {
                 LimiterMemory.measure(client.client(), admin).print(out);
+                out.println();
+                out.println("algorithm=token-bucket: one key per client whatever the count; many clients"
+                        + " (INFO memory used_memory grown, total / per client):");
+                LimiterMemory.tokenBucket(client.client(), admin).print(out);
             }
         }
         out.printf("%nDone in %.0f s; load average now %.2f.%n", (System.nanoTime() - began) / 1e9,
@@ -252,6 +264,14 @@ public final class Benchmark {
                 ">= 0.90x", vsBare >= 0.9);
         target("round trips per decision, RateLimitFilter 1 limit", String.format("%.4f", tripsPerDecision),
                 "exactly 1", Math.abs(tripsPerDecision - 1) < 0.001);
+        Tally tb = t.get(TOKEN_BUCKET);
+        Tally rrl = t.get(RRATELIMITER);
+        target("token-bucket (1 limit, headers on) req/s vs bare tryAcquire()",
+                Table.ratio(tb.perSecond() / bare.perSecond()), ">= 1.0x", tb.perSecond() >= bare.perSecond());
+        target("round trips per decision, token-bucket 1 limit", String.format("%.4f", tb.perRequest(tb.roundTrips)),
+                "exactly 1", Math.abs(tb.perRequest(tb.roundTrips) - 1) < 0.001);
+        target("rratelimiter (tryAcquire + availablePermits) req/s vs bare tryAcquire()",
+                Table.ratio(rrl.perSecond() / bare.perSecond()), "reported", true);
         target("round trips per decision, RateLimitFilter 2 limits",
                 String.format("%.4f", t.get(TWO_LIMITS).perRequest(t.get(TWO_LIMITS).roundTrips)), "exactly 1",
                 Math.abs(t.get(TWO_LIMITS).perRequest(t.get(TWO_LIMITS).roundTrips) - 1) < 0.001);

@@ -4,6 +4,9 @@ import io.tollgate.internal.redis.RedisKeys;
 import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.RateDecision;
 import io.tollgate.internal.ratelimit.RedisRateLimiter;
+import io.tollgate.internal.ratelimit.Algorithm;
+import io.tollgate.internal.ratelimit.RateLimiter;
+import io.tollgate.internal.ratelimit.engine.TokenBucketEngine;
 import io.tollgate.testing.Resp;
 import org.redisson.api.RRateLimiter;
 import org.redisson.api.RateType;
@@ -59,6 +62,72 @@ final class LimiterMemory {
                     theirs, Table.num((double) theirs / n), keys(redis, "*rrl-" + n + "}*"));
         }
         return table;
+    }
+
+    /**
+     * {@code algorithm=token-bucket}: one client's key at {@code 1000000/1d} after 1 to 10,000 permits taken
+     * (it does not grow), and {@value #CLIENTS} distinct clients at {@code 1000/1h}, one request each, next to
+     * the sliding log for the same clients ({@code INFO memory} used_memory before and after).
+     */
+    static Table tokenBucket(RedissonClient client, Resp redis) throws IOException {
+        Table table = new Table("what", "algorithm", "limits", "bytes", "per key", "keys");
+        List<Limit> daily = Limit.parseAll("1000000/1d", Algorithm.TOKEN_BUCKET);
+        TokenBucketEngine buckets = new TokenBucketEngine(client);
+        for (int n : PERMITS) {
+            String key = RedisKeys.rateLimit("tollgate:", Algorithm.TOKEN_BUCKET.keyInfix(), "memory", "client-" + n);
+            fill(buckets, key, daily, n);
+            long bytes = (Long) redis.call("MEMORY", "USAGE", key, "SAMPLES", "0");
+            table.row("1 client, " + n + " permits taken", "token-bucket", "1000000/1d", bytes, bytes, 1);
+        }
+        // at 1000/1h a one-request bucket is full again (its key gone) 3.6 s later: count the keys still there
+        String[][] runs = {{"token-bucket", "1000/1h", "many-tb"}, {"token-bucket", "10/1h", "many-tb10"},
+                {"sliding-log", "1000/1h", "many-rl"}};
+        for (String[] run : runs) {
+            Algorithm algorithm = Algorithm.parse(run[0]);
+            RateLimiter engine = algorithm == Algorithm.TOKEN_BUCKET ? new TokenBucketEngine(client)
+                    : new RedisRateLimiter(client);
+            Object[] grown = clients(redis, engine, algorithm, run[2], run[1]);
+            table.row(CLIENTS + " clients, 1 request each", run[0], run[1], grown[0], grown[1], grown[2]);
+        }
+        return table;
+    }
+
+    private static final int CLIENTS = 100_000;
+
+    /** used_memory grown by {@value #CLIENTS} clients taking one permit each, per key still there, and the keys. */
+    private static Object[] clients(Resp redis, RateLimiter engine, Algorithm algorithm, String policy, String text)
+            throws IOException {
+        List<Limit> limits = Limit.parseAll(text, algorithm);
+        long before = usedMemory(redis);
+        long keysBefore = (Long) redis.call("DBSIZE");
+        List<CompletableFuture<?>> pending = new ArrayList<>();
+        for (int i = 0; i < CLIENTS; i++) {
+            String key = RedisKeys.rateLimit("tollgate:", algorithm.keyInfix(), policy, "client-" + i);
+            pending.add(engine.tryAcquire(key, limits).toCompletableFuture().thenAccept(LimiterMemory::admitted));
+            drain(pending);
+        }
+        CompletableFuture.allOf(pending.toArray(new CompletableFuture<?>[0])).join();
+        long grown = usedMemory(redis) - before;
+        long keys = (Long) redis.call("DBSIZE") - keysBefore;
+        return new Object[] {grown, Table.num((double) grown / Math.max(1, keys)), keys};
+    }
+
+    private static void fill(RateLimiter engine, String key, List<Limit> limits, int n) {
+        List<CompletableFuture<?>> pending = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            pending.add(engine.tryAcquire(key, limits).toCompletableFuture().thenAccept(LimiterMemory::admitted));
+            drain(pending);
+        }
+        CompletableFuture.allOf(pending.toArray(new CompletableFuture<?>[0])).join();
+    }
+
+    private static long usedMemory(Resp redis) throws IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("used_memory:(\\d+)")
+                .matcher((String) redis.call("INFO", "memory"));
+        if (!m.find()) {
+            throw new IllegalStateException("no used_memory in INFO memory");
+        }
+        return Long.parseLong(m.group(1));
     }
 
     private static void admitted(Object decision) {

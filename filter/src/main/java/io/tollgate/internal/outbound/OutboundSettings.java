@@ -5,6 +5,7 @@ import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.InvalidSettingException;
 import io.tollgate.internal.config.SharedSettings;
 import io.tollgate.internal.config.SettingFormats;
+import io.tollgate.internal.ratelimit.Algorithm;
 import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.Policy;
 import io.tollgate.internal.redis.RedisKeys;
@@ -50,7 +51,8 @@ public final class OutboundSettings {
      * @throws IllegalArgumentException naming a bad name or limit
      */
     public static OutboundSettings of(String name, String limitsText, String keyPrefix,
-            BackendFailurePolicy onBackendFailure, Duration backendTimeout, Duration margin, SharedSettings shared) {
+            BackendFailurePolicy onBackendFailure, Duration backendTimeout, Duration margin, SharedSettings shared,
+            Algorithm algorithm, String burst) {
         try {
             Policy.checkName(name);
         } catch (IllegalArgumentException e) {
@@ -58,15 +60,27 @@ public final class OutboundSettings {
         }
         List<Limit> limits;
         try {
-            limits = Limit.parseAll(limitsText);
+            limits = Limit.parseAll(limitsText, algorithm);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("limits [" + limitsText + "]: " + e.getMessage(), e);
         }
+        if (burst != null) {
+            if (algorithm != Algorithm.TOKEN_BUCKET) {
+                throw new IllegalArgumentException("burst [" + burst + "] applies to algorithm token-bucket only"
+                        + " (algorithm is " + algorithm + ")");
+            }
+            try {
+                limits = Limit.withBursts(limitsText, algorithm, burst);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("burst [" + burst + "]: " + e.getMessage(), e);
+            }
+        }
         List<Limit> held = new ArrayList<>();
         for (Limit l : limits) {
-            Duration m = margin != null ? margin
+            // an RRateLimiter keeps the period as given: application code opening it by name sees the same rate
+            Duration m = algorithm == Algorithm.RRATELIMITER ? Duration.ZERO : margin != null ? margin
                     : Duration.ofMillis(Math.max(DEFAULT_MARGIN_MILLIS, l.period().toMillis() / 50));
-            held.add(new Limit(l.count(), l.period().plus(m)));
+            held.add(new Limit(l.count(), l.period().plus(m), l.burst(), l.algorithm()));
         }
         String prefix = keyPrefix != null ? keyPrefix
                 : shared != null ? shared.keyPrefix() : SharedSettings.DEFAULT_KEY_PREFIX;
@@ -76,7 +90,8 @@ public final class OutboundSettings {
         Duration timeout = backendTimeout != null ? backendTimeout
                 : shared != null ? shared.backendTimeout() : SettingFormats.duration(SharedSettings.DEFAULT_BACKEND_TIMEOUT);
         return new OutboundSettings(name, limitsText, Collections.unmodifiableList(held),
-                RedisKeys.outbound(prefix, name), onFailure, timeout);
+                algorithm == Algorithm.TOKEN_BUCKET ? RedisKeys.outboundBuckets(prefix, name)
+                        : RedisKeys.outbound(prefix, name), onFailure, timeout);
     }
 
     /**
@@ -100,6 +115,11 @@ public final class OutboundSettings {
     /** The limits, as given. */
     public String limitsText() {
         return limitsText;
+    }
+
+    /** How the limits are kept in Redis. */
+    public Algorithm algorithm() {
+        return held.get(0).algorithm();
     }
 
     /** The limits, each period lengthened by the margin: how long a permit is held. */

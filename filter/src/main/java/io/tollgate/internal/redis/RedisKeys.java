@@ -16,7 +16,8 @@ import java.util.Base64;
  * &lt;prefix&gt;rrl:{&lt;policy&gt;:&lt;hash&gt;}:&lt;period&gt;   one limit's RRateLimiter (rratelimiter; Redisson adds :value, :permits)
  * &lt;prefix&gt;ds:{&lt;hash&gt;}:lock          a double submit's lock while the first request runs
  * &lt;prefix&gt;ds:{&lt;hash&gt;}:done          its completion record (with the response to replay, in replay mode)
- * &lt;prefix&gt;out:{&lt;name&gt;}             one OutboundLimiter's log or buckets
+ * &lt;prefix&gt;out:{&lt;name&gt;}             one OutboundLimiter's log (sliding-log)
+ * &lt;prefix&gt;out:{&lt;name&gt;}:tb          its token buckets (token-bucket)
  * &lt;prefix&gt;out:{&lt;name&gt;}:&lt;period&gt;    one OutboundLimiter limit's RRateLimiter (rratelimiter)
  * </pre>
  *
@@ -78,6 +79,12 @@ public final class RedisKeys {
     }
 
     /** The log of one OutboundLimiter; {@code name} is the user's and is written as given. */
+    /** One OutboundLimiter's token buckets (not its log's key: the types differ). */
+    public static String outboundBuckets(String prefix, String name) {
+        return outbound(prefix, name) + ":tb";
+    }
+
+    /** One OutboundLimiter's log (sliding-log); with rratelimiter the base of its limiters' names. */
     public static String outbound(String prefix, String name) {
         return prefix + "out:{" + name + "}";
     }
