@@ -11,7 +11,11 @@ const state = {
   retryUntil: 0,        // ms timestamp until which Retry-After says wait
   orders: {reject: 0, replay: 0},
   round: 0,
+  algos: {},            // algorithm -> {seconds, admitted, rejected}
+  bucket: null,         // the token bucket's last RateLimit: {r, t, q, w, at}
 };
+const ALGORITHMS = ['sliding-log', 'token-bucket', 'rratelimiter'];
+ALGORITHMS.forEach(a => { state.algos[a] = {seconds: new Map(), admitted: 0, rejected: 0}; });
 
 const $ = id => document.getElementById(id);
 
@@ -52,11 +56,84 @@ async function loadInstances() {
   await refreshOrders();
 }
 
-function count(ok) {
+function count(ok, into = state) {
   const sec = Math.floor(Date.now() / 1000);
-  const slot = state.seconds.get(sec) || {ok: 0, no: 0};
-  if (ok) { slot.ok++; state.admitted++; } else { slot.no++; state.rejected++; }
-  state.seconds.set(sec, slot);
+  const slot = into.seconds.get(sec) || {ok: 0, no: 0};
+  if (ok) { slot.ok++; into.admitted++; } else { slot.no++; into.rejected++; }
+  into.seconds.set(sec, slot);
+}
+
+/** Draws admitted (green) and rejected (red) per second of the last WINDOW_SECONDS as stacked bars. */
+function bars(seconds, width, height, minMax) {
+  const now = Math.floor(Date.now() / 1000);
+  const slots = [];
+  let max = minMax;
+  for (let s = now - WINDOW_SECONDS + 1; s <= now; s++) {
+    const v = seconds.get(s) || {ok: 0, no: 0};
+    slots.push(v);
+    max = Math.max(max, v.ok + v.no);
+  }
+  for (const key of seconds.keys()) {
+    if (key < now - WINDOW_SECONDS) seconds.delete(key);
+  }
+  const w = width / WINDOW_SECONDS;
+  let out = '';
+  slots.forEach((v, i) => {
+    const x = i * w + 1;
+    const okH = height * v.ok / max, noH = height * v.no / max;
+    if (v.ok) out += `<rect class="ok" x="${x}" y="${height - okH}" width="${w - 2}" height="${okH}" rx="1"/>`;
+    if (v.no) out += `<rect class="no" x="${x}" y="${height - okH - noH}" width="${w - 2}" height="${noH}" rx="1"/>`;
+  });
+  return {svg: out, max};
+}
+
+async function algoRequest(name) {
+  const inst = nextInstance();
+  let res;
+  try {
+    res = await fetch(url(inst, '/api/algo/' + name), {cache: 'no-store'});
+  } catch (e) {
+    return;
+  }
+  count(res.status === 200, state.algos[name]);
+  const header = res.headers.get('RateLimit');
+  const box = document.querySelector(`.algo[data-algo="${name}"]`);
+  if (header) box.querySelector('.header').textContent = header;
+  const info = parseRateLimit(header);
+  const policy = res.headers.get('RateLimit-Policy');
+  if (name === 'token-bucket' && info) {
+    const w = /;w=(\d+)/.exec(policy || '');
+    state.bucket = {r: info.remaining, t: info.reset, q: parseQuota(policy) || 10, w: w ? Number(w[1]) : 10,
+      at: Date.now()};
+  }
+}
+
+/** The bucket now: what the last answer said was left, plus one per period/count since (the refill). */
+function bucketLevel() {
+  const b = state.bucket;
+  if (!b) return 10;
+  const step = 1000 * b.w / b.q;
+  const since = Date.now() - b.at - 1000 * (b.t || 0);
+  return Math.min(b.q, b.r + (since >= 0 ? 1 + Math.floor(since / step) : 0));
+}
+
+function renderAlgos() {
+  for (const name of ALGORITHMS) {
+    const box = document.querySelector(`.algo[data-algo="${name}"]`);
+    const a = state.algos[name];
+    box.querySelector('.bars').innerHTML = bars(a.seconds, 300, 118, 4).svg;
+    box.querySelector('.admitted').textContent = a.admitted;
+    box.querySelector('.rejected').textContent = a.rejected;
+  }
+  const level = bucketLevel();
+  const q = state.bucket ? state.bucket.q : 10;
+  $('bucket').dataset.level = level;
+  $('bucket-level').textContent = level;
+  $('bucket-fill').style.height = (100 * level / q) + '%';
+}
+
+async function algoBurst(n) {
+  await Promise.all(ALGORITHMS.flatMap(name => Array.from({length: n}, () => algoRequest(name))));
 }
 
 async function quote() {
@@ -85,26 +162,10 @@ async function quote() {
 }
 
 function renderChart() {
-  const now = Math.floor(Date.now() / 1000);
-  const slots = [];
-  let max = 4;
-  for (let s = now - WINDOW_SECONDS + 1; s <= now; s++) {
-    const v = state.seconds.get(s) || {ok: 0, no: 0};
-    slots.push(v);
-    max = Math.max(max, v.ok + v.no);
-  }
-  for (const key of state.seconds.keys()) {
-    if (key < now - WINDOW_SECONDS) state.seconds.delete(key);
-  }
-  const w = 600 / WINDOW_SECONDS, h = 195;
-  let bars = '';
-  slots.forEach((v, i) => {
-    const x = i * w + 2;
-    const okH = h * v.ok / max, noH = h * v.no / max;
-    if (v.ok) bars += `<rect class="ok" x="${x}" y="${h - okH}" width="${w - 4}" height="${okH}" rx="2"/>`;
-    if (v.no) bars += `<rect class="no" x="${x}" y="${h - okH - noH}" width="${w - 4}" height="${noH}" rx="2"/>`;
-  });
-  $('bars').innerHTML = bars;
+  const h = 195;
+  const drawn = bars(state.seconds, 600, h, 4);
+  const max = drawn.max;
+  $('bars').innerHTML = drawn.svg;
   let grid = '';
   for (let i = 1; i <= 3; i++) {
     const y = h - h * i / 4;
@@ -150,11 +211,12 @@ async function doubleClick(mode) {
   const list = $('answers-' + mode);
   list.innerHTML = '';
   const before = (await refreshOrders())[mode];
-  const body = JSON.stringify({item: 'book', qty: 1, click: `${Date.now()}-${++state.round}`});
+  const click = `${Date.now()}-${++state.round}`;
+  const body = JSON.stringify({item: 'book', qty: 1, click});
   const answers = await Promise.all(Array.from({length: 5}, async () => {
     const inst = nextInstance();
     const res = await fetch(url(inst, '/orders/' + mode), {
-      method: 'POST', headers: {'Content-Type': 'text/plain'}, body, cache: 'no-store'});
+      method: 'POST', headers: {'Content-Type': 'text/plain', 'X-Demo-Click': click}, body, cache: 'no-store'});
     const text = await res.text();
     let order = '';
     try { order = JSON.parse(text).order || ''; } catch (e) { /* a problem body */ }
@@ -173,6 +235,41 @@ async function doubleClick(mode) {
   const after = (await refreshOrders())[mode];
   $('orders-ran-' + mode).textContent = after;
   $('delta-' + mode).textContent = `+${after - before} for 5 clicks`;
+  await drawTimeline(mode, click);
+}
+
+/** The five submits of one click as the servers reported them: arrival to answer, who held the RLock. */
+async function drawTimeline(mode, click) {
+  const events = (await Promise.all(state.instances.map(async inst => {
+    try {
+      const s = await (await fetch(url(inst, '/api/status?click=' + encodeURIComponent(click)), {cache: 'no-store'})).json();
+      return s.timeline || [];
+    } catch (e) { return []; }
+  }))).flat().sort((a, b) => a.arrived - b.arrived);
+  const svg = $('timeline-' + mode);
+  if (!events.length) { svg.innerHTML = ''; return; }
+  const t0 = events[0].arrived;
+  const end = Math.max(...events.map(e => e.answered));
+  const x = t => 140 + 250 * (t - t0) / Math.max(1, end - t0);
+  const holder = events.find(e => e.status === 201 && !e.replayed);
+  let out = '';
+  events.forEach((e, i) => {
+    const y = 10 + i * 24;
+    const kind = e === holder ? 'holder' : e.replayed ? 'replayed' : 'refused';
+    const took = e.answered - e.arrived;
+    const what = kind === 'holder' ? `took the RLock, held ${took} ms`
+      : kind === 'replayed' ? `waited ${took} ms, replayed` : `${e.status}: lock held, refused`;
+    out += `<text x="4" y="${y + 11}">+${e.arrived - t0} ms · instance ${e.instance}</text>` +
+      `<rect class="${kind}" data-status="${e.status}" x="${x(e.arrived)}" y="${y}" width="${Math.max(3, x(e.answered) - x(e.arrived))}" height="14" rx="2"/>` +
+      `<text x="${x(e.answered) + 4}" y="${y + 11}">${what}</text>`;
+  });
+  if (holder) {
+    const rx = x(holder.answered);
+    out += `<line class="release" x1="${rx}" x2="${rx}" y1="4" y2="${14 + events.length * 24}"/>` +
+      `<text x="${rx - 2}" y="${26 + events.length * 24 - 8}" text-anchor="end">lock released +${holder.answered - t0} ms</text>`;
+  }
+  svg.innerHTML = out;
+  svg.dataset.rows = events.length;
 }
 
 async function outbound(mode) {
@@ -207,7 +304,14 @@ function wire() {
   $('double-reject').addEventListener('click', () => doubleClick('reject'));
   $('double-replay').addEventListener('click', () => doubleClick('replay'));
   ['direct', 'limited', 'chain'].forEach(m => $('run-' + m).addEventListener('click', () => outbound(m)));
+  $('algo-burst').addEventListener('click', () => algoBurst(25));
+  let steady = null;
+  $('algo-steady').addEventListener('change', e => {
+    clearInterval(steady);
+    if (e.target.checked) steady = setInterval(() => ALGORITHMS.forEach(algoRequest), 333);
+  });
   setInterval(renderChart, 250);
+  setInterval(renderAlgos, 250);
 }
 
 wire();

@@ -28,7 +28,7 @@ public class CorsFilter implements Filter {
             response.setHeader("Vary", "Origin");
             if ("OPTIONS".equals(request.getMethod())) {
                 response.setHeader("Access-Control-Allow-Methods", "GET, POST");
-                response.setHeader("Access-Control-Allow-Headers", "Content-Type, Idempotency-Key");
+                response.setHeader("Access-Control-Allow-Headers", "Content-Type, Idempotency-Key, X-Demo-Click");
                 response.setStatus(204);
                 return;
             }

@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** This instance, the orders that ran here, and where the other instances are. Never limited. */
+/** This instance, the orders that ran here (with {@code ?click=}: the times of that click's submits), and where the other instances are. Never limited. */
 public class StatusServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
@@ -27,6 +27,10 @@ public class StatusServlet extends HttpServlet {
         body.put("instance", DemoJson.instance(getServletContext()));
         body.put("orders", orders);
         body.put("instances", origins);
+        String click = req.getParameter("click");
+        if (click != null) {
+            body.put("timeline", SubmitTimelineFilter.events(click));
+        }
         DemoJson.write(resp, 200, body);
     }
 }

@@ -49,17 +49,39 @@ class DemoBrowserIT {
                 chromium.await("document.querySelectorAll('#bars rect.no').length > 0", WAIT);
                 chromium.await("!document.getElementById('retry').hidden", WAIT);
 
+                // the three algorithms on the same burst: each admits its 10, the token bucket drains and refills
+                chromium.click("#algo-burst");
+                for (String algorithm : List.of("sliding-log", "token-bucket", "rratelimiter")) {
+                    String box = "document.querySelector('.algo[data-algo=\"" + algorithm + "\"]')";
+                    chromium.await("Number(" + box + ".querySelector('.admitted').textContent)"
+                            + " + Number(" + box + ".querySelector('.rejected').textContent) === 25", WAIT);
+                    int admitted = chromium.eval("Number(" + box + ".querySelector('.admitted').textContent)").asInt();
+                    assertTrue(admitted >= 10 && admitted <= (algorithm.equals("token-bucket") ? 12 : 10),
+                            algorithm + " admitted " + admitted);
+                    chromium.await(box + ".querySelectorAll('rect.no').length > 0", WAIT);
+                }
+                assertTrue(chromium.eval("Number(document.getElementById('bucket').dataset.level)").asInt() <= 2);
+                chromium.await("Number(document.getElementById('bucket').dataset.level) >= 3", WAIT);
+
                 chromium.click("#double-reject");
                 chromium.await("document.querySelectorAll('#answers-reject li').length === 5", WAIT);
                 assertEquals(1, chromium.eval("document.querySelectorAll('#answers-reject li[data-status=\"201\"]').length").asInt());
                 assertEquals(4, chromium.eval("document.querySelectorAll('#answers-reject li[data-status=\"409\"]').length").asInt());
                 chromium.await("document.getElementById('delta-reject').textContent.startsWith('+1 ')", WAIT);
+                // the lock timeline, from the servers' times: one held the RLock, four were refused
+                chromium.await("document.getElementById('timeline-reject').dataset.rows === '5'", WAIT);
+                assertEquals(1, chromium.eval("document.querySelectorAll('#timeline-reject rect.holder').length").asInt());
+                assertEquals(4, chromium.eval("document.querySelectorAll('#timeline-reject rect.refused[data-status=\"409\"]').length").asInt());
+                assertEquals(1, chromium.eval("document.querySelectorAll('#timeline-reject line.release').length").asInt());
 
                 chromium.click("#double-replay");
                 chromium.await("document.querySelectorAll('#answers-replay li').length === 5", WAIT);
                 assertEquals(5, chromium.eval("document.querySelectorAll('#answers-replay li[data-status=\"201\"]').length").asInt());
                 assertEquals(4, chromium.eval("document.querySelectorAll('#answers-replay .replayed').length").asInt());
                 chromium.await("document.getElementById('delta-replay').textContent.startsWith('+1 ')", WAIT);
+                chromium.await("document.getElementById('timeline-replay').dataset.rows === '5'", WAIT);
+                assertEquals(1, chromium.eval("document.querySelectorAll('#timeline-replay rect.holder').length").asInt());
+                assertEquals(4, chromium.eval("document.querySelectorAll('#timeline-replay rect.replayed').length").asInt());
 
                 chromium.click(".endpoint[data-item=apple] button");
                 chromium.await("document.querySelector('.endpoint[data-item=apple] .status').textContent === '200'", WAIT);

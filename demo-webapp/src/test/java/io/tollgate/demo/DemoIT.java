@@ -65,6 +65,26 @@ class DemoIT {
     }
 
     @Test
+    void theThreeAlgorithmsKeepTheSameLimitSharedByBothInstances() throws Exception {
+        for (String algorithm : List.of("sliding-log", "token-bucket", "rratelimiter")) {
+            int admitted = 0;
+            HttpResponse<String> last = null;
+            for (int i = 0; i < 11; i++) {
+                last = Http.get(uri(i % 2, "/api/algo/" + algorithm));
+                admitted += last.statusCode() == 200 ? 1 : 0;
+            }
+            // token-bucket gives one back every second: one more may fit if the eleven took that long
+            assertTrue(admitted == 10 || algorithm.equals("token-bucket") && admitted == 11, algorithm + ": " + admitted);
+            String policy = "\"algo-" + algorithm + "\";q=10;w=10";
+            assertEquals(policy, last.headers().firstValue("RateLimit-Policy").orElse(""), algorithm);
+        }
+        // the token bucket's wait is one refill step (1 s); the logs' is until their oldest permit returns
+        HttpResponse<String> bucket = Http.get(uri(0, "/api/algo/token-bucket"));
+        assertEquals(429, bucket.statusCode());
+        assertEquals("1", bucket.headers().firstValue("Retry-After").orElse(""));
+    }
+
+    @Test
     void theApiBudgetIsSharedByBothInstances() throws Exception {
         int admitted = 0;
         HttpResponse<String> last = null;
