@@ -1,6 +1,7 @@
 package io.tollgate;
 
 import io.tollgate.internal.redis.BackendHealth;
+import io.tollgate.internal.redis.BoundedCall;
 import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
 import io.tollgate.internal.http.ClientIpResolver;
@@ -11,6 +12,7 @@ import io.tollgate.internal.submit.IdempotencyKey;
 import io.tollgate.internal.submit.DoubleSubmitSettings;
 import io.tollgate.internal.runtime.FilterLifecycle;
 import io.tollgate.internal.submit.Fingerprints;
+import io.tollgate.internal.submit.LocalSubmissionGuard;
 import io.tollgate.internal.submit.RedisSubmissionGuard;
 import io.tollgate.internal.submit.SubmissionGuard;
 import io.tollgate.internal.submit.SubmissionGuard.Claim;
@@ -32,9 +34,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -128,6 +127,9 @@ public final class DoubleSubmitFilter implements Filter {
     private FilterLifecycle<DoubleSubmitSettings> runtime;
     private DoubleSubmitSettings settings;
     private RedisSubmissionGuard guard;
+    /** onBackendFailure=local: this instance's own guard, taken before Redis; else null. */
+    private LocalSubmissionGuard localGuard;
+    private BoundedCall redisCall;
     private ClientIpResolver clientIps;
     private BackendHealth health;
     private DoubleSubmitMetrics metrics;
@@ -142,7 +144,9 @@ public final class DoubleSubmitFilter implements Filter {
         settings = runtime.settings();
         logPrefix = runtime.logPrefix();
         health = runtime.health();
+        redisCall = runtime.boundedCall();
         guard = new RedisSubmissionGuard(runtime.client());
+        localGuard = settings.shared().onBackendFailure() == BackendFailurePolicy.LOCAL ? new LocalSubmissionGuard() : null;
         clientIps = settings.clientIpResolver();
         metrics = new DoubleSubmitMetrics(health, settings.toString());
         responses = new DoubleSubmitResponses(settings);
@@ -206,38 +210,71 @@ public final class DoubleSubmitFilter implements Filter {
         Duration keep = key != null ? settings.keyWindow() : settings.window();
         long owner = -OWNERS.incrementAndGet();
 
-        Claim claim = !health.shouldAsk() ? null
-                : bounded(guard.claim(id, owner, settings.lockLease()), settings.shared().backendTimeout(), id, owner);
-        if (claim != null && claim.state() == SubmissionGuard.SubmissionState.IN_FLIGHT
-                && settings.mode() == DoubleSubmitSettings.Mode.REPLAY) {
-            claim = bounded(guard.await(id, owner, settings.lockLease(), settings.waitTimeout()),
+        if (localGuard != null) {
+            // duplicates on this instance are stopped here, whatever Redis answers or fails to
+            Claim local = localGuard.claim(id, owner, settings.lockLease()).toCompletableFuture().join();
+            if (local.state() == SubmissionGuard.SubmissionState.IN_FLIGHT && settings.mode() == DoubleSubmitSettings.Mode.REPLAY) {
+                local = awaitLocally(id, owner);
+            }
+            if (local.state() != SubmissionGuard.SubmissionState.RUN) {
+                answer(response, local, key != null, fingerprint);
+                return;
+            }
+        }
+        Claim claim = bounded(() -> guard.claim(id, owner, settings.lockLease()),
+                settings.shared().backendTimeout(), id, owner);
+        if (claim != null && claim.state() == SubmissionGuard.SubmissionState.IN_FLIGHT && settings.mode() == DoubleSubmitSettings.Mode.REPLAY) {
+            claim = bounded(() -> guard.await(id, owner, settings.lockLease(), settings.waitTimeout()),
                     settings.waitTimeout().plus(settings.shared().backendTimeout()), id, owner);
         }
         if (claim == null) {
             health.fellBack();
-            if (settings.shared().onBackendFailure() == BackendFailurePolicy.DENY) {
-                responses.backendUnavailable(response);
-                return;
+            switch (settings.shared().onBackendFailure()) {
+                case DENY:
+                    responses.backendUnavailable(response);
+                    return;
+                case LOCAL:
+                    metrics.count(Answer.FIRST);
+                    run(toServlet, response, chain, id, owner, keep, fingerprint, false); // under the local claim
+                    return;
+                default:
+                    chain.doFilter(toServlet, response);
+                    return;
             }
-            chain.doFilter(toServlet, response);
+        }
+        if (claim.state() == SubmissionGuard.SubmissionState.RUN) {
+            metrics.count(Answer.FIRST);
+            run(toServlet, response, chain, id, owner, keep, fingerprint, true);
             return;
         }
-        switch (claim.state()) {
-            case IN_FLIGHT:
-                metrics.count(Answer.DUPLICATE);
-                responses.inFlight(response);
-                return;
-            case DONE:
-                metrics.count(responses.repeat(response, claim.record(), key != null, fingerprint));
-                return;
-            default:
-                metrics.count(Answer.FIRST);
-                run(toServlet, response, chain, id, owner, keep, fingerprint);
+        if (localGuard != null) {
+            localGuard.abandon(id, owner); // Redis knows better: another instance has or had it
+        }
+        answer(response, claim, key != null, fingerprint);
+    }
+
+    /** A repeat: 409 while the first is in flight, else what the first left (422, a replay, or 409). */
+    private void answer(HttpServletResponse response, Claim claim, boolean keyed, byte[] fingerprint)
+            throws IOException {
+        if (claim.state() == SubmissionGuard.SubmissionState.IN_FLIGHT) {
+            metrics.count(Answer.DUPLICATE);
+            responses.inFlight(response);
+        } else {
+            metrics.count(responses.repeat(response, claim.record(), keyed, fingerprint));
+        }
+    }
+
+    /** Replay mode: waits for the same submission running on this instance; an interrupt ends the wait. */
+    private Claim awaitLocally(String id, long owner) {
+        try {
+            return localGuard.await(id, owner, settings.lockLease(), settings.waitTimeout()).toCompletableFuture().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            return new Claim(SubmissionGuard.SubmissionState.IN_FLIGHT, null); // interrupted (the flag is set again)
         }
     }
 
     private void run(HttpServletRequest request, HttpServletResponse response, FilterChain chain, String id,
-            long owner, Duration keep, byte[] fingerprint) throws IOException, ServletException {
+            long owner, Duration keep, byte[] fingerprint, boolean redisHeld) throws IOException, ServletException {
         CapturingResponse capture = settings.mode() == DoubleSubmitSettings.Mode.REPLAY
                 ? new CapturingResponse(response, settings.maxResponseBytes()) : null;
         HttpServletResponse out = capture != null ? capture : response;
@@ -254,7 +291,7 @@ public final class DoubleSubmitFilter implements Filter {
                 request.getAsyncContext().addListener(new AsyncListener() {
                     @Override
                     public void onComplete(AsyncEvent event) {
-                        finish(id, owner, keep, fingerprint, !failed.get(), out, seen);
+                        finish(id, owner, keep, fingerprint, !failed.get(), out, seen, redisHeld);
                     }
 
                     @Override
@@ -273,7 +310,7 @@ public final class DoubleSubmitFilter implements Filter {
                     }
                 });
             } else {
-                finish(id, owner, keep, fingerprint, returned, out, capture);
+                finish(id, owner, keep, fingerprint, returned, out, capture, redisHeld);
             }
         }
     }
@@ -283,13 +320,20 @@ public final class DoubleSubmitFilter implements Filter {
      * a failure only releases the lock so that a repeat may run. Neither holds up the response.
      */
     private void finish(String id, long owner, Duration keep, byte[] fingerprint, boolean returned,
-            HttpServletResponse out, CapturingResponse capture) {
-        CompletionStage<Void> done;
-        if (!returned || out.getStatus() >= 500) {
-            done = guard.abandon(id, owner);
-        } else {
-            done = guard.complete(id, owner, DoubleSubmitResponses.record(fingerprint, out, capture).encode(), keep);
+            HttpServletResponse out, CapturingResponse capture, boolean redisHeld) {
+        boolean failed = !returned || out.getStatus() >= 500;
+        byte[] record = failed ? null : DoubleSubmitResponses.record(fingerprint, out, capture).encode();
+        if (localGuard != null) {
+            if (failed) {
+                localGuard.abandon(id, owner);
+            } else {
+                localGuard.complete(id, owner, record, keep);
+            }
         }
+        if (!redisHeld) {
+            return;
+        }
+        CompletionStage<Void> done = failed ? guard.abandon(id, owner) : guard.complete(id, owner, record, keep);
         done.whenComplete((v, e) -> {
             if (e == null) {
                 return;
@@ -303,34 +347,23 @@ public final class DoubleSubmitFilter implements Filter {
                             logPrefix, settings.lockLease());
                 }
             } else {
-                health.failed(cause);
+                redisCall.failedUnwatched(cause);
             }
         });
     }
 
-    /** Waits for a guard answer up to {@code timeout}; null when Redis failed or was late. */
-    private Claim bounded(CompletionStage<Claim> stage, Duration timeout, String id, long owner) {
-        try {
-            Claim claim = stage.toCompletableFuture().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            health.succeeded();
-            return claim;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failed(e, stage, id, owner);
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            failed(e, stage, id, owner);
-        }
-        return null;
-    }
-
-    private void failed(Exception e, CompletionStage<Claim> stage, String id, long owner) {
-        health.failed(e);
-        // a lock granted after we stopped waiting is given straight back
-        stage.thenAccept(late -> {
+    /**
+     * Asks the guard, waiting up to {@code timeout}; null when this request must take the fallback. A lock
+     * granted after we stopped waiting is given straight back.
+     */
+    private Claim bounded(java.util.function.Supplier<CompletionStage<Claim>> call, Duration timeout, String id,
+            long owner) {
+        BoundedCall.Result<Claim> result = redisCall.call(call, timeout, late -> {
             if (late.state() == SubmissionGuard.SubmissionState.RUN) {
                 guard.abandon(id, owner);
             }
         });
+        return result.answered() ? result.value() : null;
     }
 
     @Override

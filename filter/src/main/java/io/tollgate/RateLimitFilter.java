@@ -1,6 +1,7 @@
 package io.tollgate;
 
 import io.tollgate.internal.redis.BackendHealth;
+import io.tollgate.internal.redis.BoundedCall;
 import io.tollgate.internal.http.ClientIpResolver;
 import io.tollgate.internal.redis.RedisKeys;
 import io.tollgate.internal.runtime.FilterLifecycle;
@@ -28,9 +29,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CompletionException;
 
 /**
  * Puts every instance of a web application behind one shared rate limit kept in Redis.
@@ -110,6 +109,7 @@ public final class RateLimitFilter implements Filter {
     private RateLimiter localLimiter;
     private ClientIpResolver clientIps;
     private BackendHealth health;
+    private BoundedCall redisCall;
     private RateLimitResponses responses;
     private RateLimitMetrics metrics;
     private String logPrefix;
@@ -121,6 +121,7 @@ public final class RateLimitFilter implements Filter {
         settings = runtime.settings();
         logPrefix = runtime.logPrefix();
         health = runtime.health();
+        redisCall = runtime.boundedCall();
         Engines redis = new Engines(runtime.client(), settings.algorithms());
         rejectionMemory = new RejectionMemory(redis);
         localLimiter = settings.shared().onBackendFailure() == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
@@ -150,8 +151,11 @@ public final class RateLimitFilter implements Filter {
         }
         String clientIp = clientIps.resolve(request);
         String[] keys = keys(request, policies, clientIp);
-        // while Redis is known to be down, a rejection it gave earlier still holds
-        RateDecision[] decisions = health.shouldAsk() ? decide(rejectionMemory, keys, policies) : recall(keys, policies);
+        // a client whose rejection is remembered costs Redis nothing, up or down
+        RateDecision[] decisions = recall(keys, policies);
+        if (decisions == null) {
+            decisions = askRedis(keys, policies);
+        }
         if (decisions == null) {
             health.fellBack();
             switch (settings.shared().onBackendFailure()) {
@@ -159,7 +163,7 @@ public final class RateLimitFilter implements Filter {
                     responses.backendUnavailable(response, policies.get(0));
                     return;
                 case LOCAL:
-                    decisions = decide(localLimiter, keys, policies);
+                    decisions = decideLocally(keys, policies);
                     break;
                 default:
                     chain.doFilter(request, response);
@@ -227,49 +231,49 @@ public final class RateLimitFilter implements Filter {
     }
 
     /**
-     * Asks the limiter for every policy at once; null when it failed or did not answer within
-     * backendTimeout (only Redis can: the local limiter answers at once).
+     * Asks Redis for every policy at once, within one backendTimeout; null when this request must take the
+     * fallback (Redis down, this call slow, its key failing, or the wait interrupted).
      */
-    private RateDecision[] decide(RateLimiter from, String[] keys, List<Policy> policies) {
-        long deadline = System.nanoTime() + settings.shared().backendTimeout().toNanos();
-        List<CompletableFuture<RateDecision>> futures = new ArrayList<>(policies.size());
-        try {
-            for (int i = 0; i < keys.length; i++) {
-                futures.add(from.tryAcquire(keys[i], policies.get(i).limits()).toCompletableFuture());
+    private RateDecision[] askRedis(String[] keys, List<Policy> policies) {
+        BoundedCall.Result<RateDecision[]> result = redisCall.call(() -> acquireAll(keys, policies),
+                decisions -> {
+                    for (RateDecision d : decisions) {
+                        rejectionMemory.release(d); // granted too late: the fallback decided instead
+                    }
+                });
+        return result.answered() ? result.value() : null;
+    }
+
+    /** One call per policy, issued together; permits taken by some when another failed are given back. */
+    private CompletableFuture<RateDecision[]> acquireAll(String[] keys, List<Policy> policies) {
+        if (keys.length == 1) {
+            return rejectionMemory.tryAcquire(keys[0], policies.get(0).limits()).toCompletableFuture()
+                    .thenApply(d -> new RateDecision[] {d});
+        }
+        List<CompletableFuture<RateDecision>> futures = new ArrayList<>(keys.length);
+        for (int i = 0; i < keys.length; i++) {
+            futures.add(rejectionMemory.tryAcquire(keys[i], policies.get(i).limits()).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(futures.toArray(new CompletableFuture[0])).handle((v, e) -> {
+            if (e != null) {
+                futures.forEach(f -> f.thenAccept(rejectionMemory::release));
+                throw e instanceof CompletionException ? (CompletionException) e : new CompletionException(e);
             }
-            RateDecision[] decisions = new RateDecision[policies.size()];
+            RateDecision[] decisions = new RateDecision[futures.size()];
             for (int i = 0; i < decisions.length; i++) {
-                decisions[i] = futures.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            }
-            if (from == rejectionMemory && answeredByRedis(decisions)) {
-                health.succeeded();
+                decisions[i] = futures.get(i).join();
             }
             return decisions;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            backendFailed(e, futures);
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            backendFailed(e, futures);
-        }
-        return null;
+        });
     }
 
-    /** Whether Redis itself answered (a rejection remembered in process says nothing of its health). */
-    private static boolean answeredByRedis(RateDecision[] decisions) {
-        for (RateDecision d : decisions) {
-            if (!d.remembered()) {
-                return true;
-            }
+    /** The in-process limiter's decisions (onBackendFailure=local): answered at once. */
+    private RateDecision[] decideLocally(String[] keys, List<Policy> policies) {
+        RateDecision[] decisions = new RateDecision[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            decisions[i] = localLimiter.tryAcquire(keys[i], policies.get(i).limits()).toCompletableFuture().join();
         }
-        return false;
-    }
-
-    private void backendFailed(Exception e, List<CompletableFuture<RateDecision>> futures) {
-        health.failed(e);
-        for (CompletableFuture<RateDecision> f : futures) {
-            // a permit granted by an answer that came too late is given back: the fallback decided instead
-            f.thenAccept(rejectionMemory::release);
-        }
+        return decisions;
     }
 
     /** Another policy rejected the request: permits the others took are given back (and reported so). */

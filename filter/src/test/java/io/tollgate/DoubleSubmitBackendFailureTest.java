@@ -61,7 +61,8 @@ class DoubleSubmitBackendFailureTest {
         try (RedisServer redis = RedisServer.startNew()) {
             redis.stop(); // nothing listens on its port now
             SubmitServlet servlet = new SubmitServlet();
-            try (TestApp app = kind.builder().filter(guard(redis)).servlet("/*", servlet).start()) {
+            try (TestApp app = kind.builder().filter(guard(redis, "onBackendFailure", "allow")).servlet("/*", servlet)
+                    .start()) {
                 for (int i = 1; i <= 3; i++) {
                     HttpResponse<String> r = timedPost(app.uri("/pay"), "{\"amount\":42}",
                             "Content-Type", "application/json");
@@ -83,7 +84,8 @@ class DoubleSubmitBackendFailureTest {
         try (RedisServer redis = RedisServer.startNew()) {
             redis.pause(); // its port accepts connections; nothing answers
             SubmitServlet servlet = new SubmitServlet();
-            try (TestApp app = kind.builder().filter(guard(redis)).servlet("/*", servlet).start()) {
+            try (TestApp app = kind.builder().filter(guard(redis, "onBackendFailure", "allow")).servlet("/*", servlet)
+                    .start()) {
                 for (int i = 1; i <= 2; i++) {
                     HttpResponse<String> r = timedPost(app.uri("/pay"), "{\"amount\":42}",
                             "Content-Type", "application/json");
@@ -139,7 +141,8 @@ class DoubleSubmitBackendFailureTest {
         try (RedisServer redis = RedisServer.startNew()) {
             redis.stop();
             SubmitServlet servlet = new SubmitServlet();
-            try (TestApp app = kind.builder().filter(guard(redis)).servlet("/*", servlet).start()) {
+            try (TestApp app = kind.builder().filter(guard(redis, "onBackendFailure", "allow")).servlet("/*", servlet)
+                    .start()) {
                 String probe = "{\"probe\":true}";
                 assertEquals(201, post(app.uri("/pay"), probe).statusCode());
                 assertEquals(201, post(app.uri("/pay"), probe).statusCode()); // unguarded: both ran

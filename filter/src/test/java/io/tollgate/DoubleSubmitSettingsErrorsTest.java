@@ -81,8 +81,6 @@ class DoubleSubmitSettingsErrorsTest {
                         + " patterns like /health, /static/* or *.css, separated by commas (filter [orders])"),
                 arguments("trustedProxies", "10.0.0.0/40", "init-param [trustedProxies] was [10.0.0.0/40]:"
                         + " [10.0.0.0/40] has a prefix length outside 0..32 (filter [orders])"),
-                arguments("onBackendFailure", "local", "init-param [onBackendFailure] was [local]: local applies to"
-                        + " RateLimitFilter only; DoubleSubmitFilter takes allow or deny (filter [orders])"),
                 arguments("onBackendFailure", "maybe", "init-param [onBackendFailure] was [maybe]: must be one of"
                         + " allow, deny, local (filter [orders])"),
                 arguments("backendTimeout", "5m", "init-param [backendTimeout] was [5m]: must be at most 1m: every"
@@ -131,14 +129,6 @@ class DoubleSubmitSettingsErrorsTest {
                 TestApp.Kind.JETTY.builder().contextParam("tollgate.backendTimeout", "fast"), orders());
         assertEquals("context-param [tollgate.backendTimeout] was [fast]: must be like 500ms, 10s, 1m, 2h, 1d or"
                 + " PT10S (filter [orders])", failure.getMessage());
-    }
-
-    @Test
-    void onBackendFailureLocalAsContextParamIsRejectedByThisFilter() {
-        TestApp.StartupFailure failure = deployFails(
-                TestApp.Kind.JETTY.builder().contextParam("tollgate.onBackendFailure", "local"), orders());
-        assertEquals("context-param [tollgate.onBackendFailure] was [local]: local applies to RateLimitFilter only;"
-                + " DoubleSubmitFilter takes allow or deny (filter [orders])", failure.getMessage());
     }
 
     @Test

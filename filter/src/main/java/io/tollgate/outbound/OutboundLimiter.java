@@ -6,6 +6,7 @@ import io.tollgate.Tollgate;
 import io.tollgate.internal.outbound.OutboundSettings;
 
 import io.tollgate.internal.redis.BackendHealth;
+import io.tollgate.internal.redis.BoundedCall;
 import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.LocalRateLimiter;
 import io.tollgate.internal.ratelimit.RateDecision;
@@ -21,10 +22,8 @@ import org.redisson.api.RedissonClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -51,6 +50,9 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class OutboundLimiter implements AutoCloseable {
 
+    /** What {@link #ask} answers when the waiting thread was interrupted. */
+    private static final long INTERRUPTED = -1;
+
     private final String name;
     private final String limitsText;
     private final List<Limit> held;
@@ -60,6 +62,7 @@ public final class OutboundLimiter implements AutoCloseable {
     private final BackendFailurePolicy onFailure;
     private final Duration backendTimeout;
     private final BackendHealth health;
+    private final BoundedCall redisCall;
     private final RedissonClients.Lease lease;
     private final ReentrantLock queue = new ReentrantLock(true);
 
@@ -73,6 +76,7 @@ public final class OutboundLimiter implements AutoCloseable {
         this.local = onFailure == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
         this.backendTimeout = settings.backendTimeout();
         this.health = new BackendHealth("Tollgate OutboundLimiter [" + name + "]", onFailure);
+        this.redisCall = new BoundedCall(health, backendTimeout);
         this.lease = lease;
     }
 
@@ -102,7 +106,7 @@ public final class OutboundLimiter implements AutoCloseable {
      * When Redis fails: {@code allow} answers true, {@code deny} false, {@code local} asks this instance's
      * in-memory limiter.
      *
-     * @return whether a permit was taken
+     * @return whether a permit was taken (false when the calling thread is interrupted: its flag stays set)
      */
     public boolean tryAcquire() {
         return ask(false) == 0;
@@ -114,7 +118,8 @@ public final class OutboundLimiter implements AutoCloseable {
      * @param timeout the longest to wait, including the wait for callers of this instance ahead in line
      * @throws PermitTimeoutException when none came in time
      * @throws BackendUnavailableException when Redis fails and the limiter denies in that case
-     * @throws InterruptedException when interrupted while waiting
+     * @throws InterruptedException when interrupted while waiting, holding no permit (one Redis grants
+     *                              after the interrupt is given back)
      */
     public void acquire(Duration timeout) throws PermitTimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -126,6 +131,10 @@ public final class OutboundLimiter implements AutoCloseable {
                 long waitMillis = ask(true);
                 if (waitMillis == 0) {
                     return;
+                }
+                if (waitMillis == INTERRUPTED) {
+                    Thread.interrupted(); // thrown instead, as waits do
+                    throw new InterruptedException("OutboundLimiter [" + name + "] acquire interrupted; no permit held");
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -158,35 +167,21 @@ public final class OutboundLimiter implements AutoCloseable {
 
     /**
      * Asks Redis (or, when it fails, applies onBackendFailure) for a permit: 0 when granted, else how many
-     * milliseconds until one may be.
+     * milliseconds until one may be, or {@link #INTERRUPTED}.
      *
      * @param throwOnDeny whether a deny fallback throws (acquire) or answers "no permit" (tryAcquire)
      */
     private long ask(boolean throwOnDeny) {
-        if (health.shouldAsk()) {
-            java.util.concurrent.CompletableFuture<RateDecision> answer = null;
-            try {
-                answer = redis.tryAcquire(key, held).toCompletableFuture();
-                RateDecision d = answer.get(backendTimeout.toNanos(), TimeUnit.NANOSECONDS);
-                health.succeeded();
+        BoundedCall.Result<RateDecision> answer = redisCall.call(() -> redis.tryAcquire(key, held), redis::release);
+        switch (answer.outcome()) {
+            case ANSWERED:
+                RateDecision d = answer.value();
                 return d.admitted() ? 0 : Math.max(1, d.retryAfterMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return lateOrFailed(answer, e, throwOnDeny);
-            } catch (ExecutionException | TimeoutException | RuntimeException e) {
-                return lateOrFailed(answer, e, throwOnDeny);
-            }
+            case INTERRUPTED:
+                return INTERRUPTED; // not a Redis failure: no fallback permit either
+            default:
+                return fallback(answer.cause(), throwOnDeny);
         }
-        return fallback(null, throwOnDeny);
-    }
-
-    /** A permit Redis grants after we stopped waiting is given back: the fallback decided instead. */
-    private long lateOrFailed(java.util.concurrent.CompletableFuture<RateDecision> answer, Exception e,
-            boolean throwOnDeny) {
-        if (answer != null) {
-            answer.thenAccept(redis::release);
-        }
-        return fallback(e, throwOnDeny);
     }
 
     /** What {@link ProviderChain} needs to know: a permit, none, or none because Redis failed under deny. */
@@ -195,16 +190,13 @@ public final class OutboundLimiter implements AutoCloseable {
     /** As {@link #tryAcquire()}, telling "no permit" from "Redis failed and the limiter denies". */
     Permit tryPermit() {
         try {
-            return ask(true) == 0 ? Permit.GRANTED : Permit.NONE;
+            return ask(true) == 0 ? Permit.GRANTED : Permit.NONE; // interrupted: none
         } catch (BackendUnavailableException e) {
             return Permit.BACKEND_UNAVAILABLE;
         }
     }
 
-    private long fallback(Exception cause, boolean throwOnDeny) {
-        if (cause != null) {
-            health.failed(cause);
-        }
+    private long fallback(Throwable cause, boolean throwOnDeny) {
         health.fellBack();
         switch (onFailure) {
             case DENY:
@@ -294,7 +286,7 @@ public final class OutboundLimiter implements AutoCloseable {
          * web.xml.
          *
          * @param policy {@code allow}, {@code deny} or {@code local} (default: the context-param's with
-         *               {@link #servletContext}, else {@code allow})
+         *               {@link #servletContext}, else {@code local})
          * @return this builder
          * @throws IllegalArgumentException for any other text
          */
@@ -309,7 +301,7 @@ public final class OutboundLimiter implements AutoCloseable {
         /**
          * What happens when Redis fails.
          *
-         * @param policy the policy (default: the context-param's with {@link #servletContext}, else {@code ALLOW})
+         * @param policy the policy (default: the context-param's with {@link #servletContext}, else {@code LOCAL})
          * @return this builder
          */
         public Builder onBackendFailure(BackendFailurePolicy policy) {

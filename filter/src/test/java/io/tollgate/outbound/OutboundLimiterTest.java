@@ -81,8 +81,11 @@ class OutboundLimiterTest {
         RedissonClient b = client(redis);
         ExecutorService callers = Executors.newFixedThreadPool(16);
         try (TestApp api = TestApp.Kind.JETTY.builder().servlet("/*", upstream).start();
-             OutboundLimiter onA = builder("upstream", limit + "/1s", algorithm, burst).redisson(a).keyPrefix(prefix).build();
-             OutboundLimiter onB = builder("upstream", limit + "/1s", algorithm, burst).redisson(b).keyPrefix(prefix).build()) {
+             // Redis is healthy here: a generous backendTimeout keeps a starved thread from taking the fallback
+             OutboundLimiter onA = builder("upstream", limit + "/1s", algorithm, burst).redisson(a).keyPrefix(prefix)
+                     .backendTimeout(Duration.ofSeconds(5)).build();
+             OutboundLimiter onB = builder("upstream", limit + "/1s", algorithm, burst).redisson(b).keyPrefix(prefix)
+                     .backendTimeout(Duration.ofSeconds(5)).build()) {
             // callers with their connections open, as a running application has them
             List<java.net.http.HttpRequest> warm = new ArrayList<>();
             for (int i = 0; i < 16; i++) {
@@ -222,7 +225,7 @@ class OutboundLimiterTest {
             RedissonClient a = client(redis);
             try (OutboundLimiter deny = OutboundLimiter.builder("d", "100/1s").redisson(a).onBackendFailure("deny")
                          .backendTimeout(Duration.ofMillis(300)).build();
-                 OutboundLimiter allow = OutboundLimiter.builder("a", "100/1s").redisson(a)
+                 OutboundLimiter allow = OutboundLimiter.builder("a", "100/1s").redisson(a).onBackendFailure("allow")
                          .backendTimeout(Duration.ofMillis(300)).build();
                  OutboundLimiter local = OutboundLimiter.builder("l", "5/1m").redisson(a).onBackendFailure("local")
                          .backendTimeout(Duration.ofMillis(300)).build()) {
@@ -237,6 +240,7 @@ class OutboundLimiterTest {
                     assertTrue(allow.tryAcquire());
                     assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 300 + 100);
                     int granted = 0;
+                    // a hung Redis is down once at least 5 recent calls (half or more of them) timed out
                     for (int i = 0; i < 8; i++) {
                         granted += local.tryAcquire() ? 1 : 0;
                     }

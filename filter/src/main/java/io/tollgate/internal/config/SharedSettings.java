@@ -29,7 +29,7 @@ public final class SharedSettings {
     /** What a request gets when Redis fails. */
     public static final String PARAM_ON_BACKEND_FAILURE = "onBackendFailure";
     /** Default of {@value #PARAM_ON_BACKEND_FAILURE}. */
-    public static final String DEFAULT_ON_BACKEND_FAILURE = "allow";
+    public static final String DEFAULT_ON_BACKEND_FAILURE = "local";
     /** Longest a request waits on Redis. */
     public static final String PARAM_BACKEND_TIMEOUT = "backendTimeout";
     /** Default of {@value #PARAM_BACKEND_TIMEOUT}. */

@@ -9,26 +9,55 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Whether Redis answers, as one filter sees it. Once a call failed, requests stop paying
- * {@code backendTimeout} each: they take the fallback at once, while one trial request per second still
- * asks Redis, so that protection returns by itself within about a second of Redis answering again.
- * Logs one WARN when Redis stops answering and one INFO when it is back, never a line per request.
+ * Whether Redis answers, as one component (a filter, an outbound limiter) sees it: {@code UP} or
+ * {@code DOWN}. Down is evidence, not one slow call:
+ *
+ * <ul>
+ * <li>a connection-level failure (refused, reset, no connection, {@code LOADING}, {@code READONLY} after a
+ * failover, ...) marks Redis down at once: nothing on that connection will answer, so waiting is waste;
+ * <li>a call slower than {@code backendTimeout} marks it down only when, of the last {@value #WINDOW_CALLS}
+ * calls, those that ended within the last {@value #WINDOW_SECONDS} s number at least {@value #MIN_CALLS}
+ * and at least half of them failed. One slow call (a GC pause, a starved thread, one slow pooled connection)
+ * costs that call alone, as a failure-rate circuit breaker (Resilience4j, Hystrix) would have it;
+ * a hung Redis is recognised after {@value #MIN_CALLS} calls. Until Redis has answered once (the client is
+ * still connecting, say right after a deploy on a busy server) late calls never mark it down: requests
+ * wait for the connection, each within {@code backendTimeout}, and are protected as soon as it is up
+ * (a connection that fails or times out is a connection-level failure);
+ * <li>an error tied to one key or one script answer, and an interrupted wait, are never counted.
+ * </ul>
+ *
+ * <p>While down, requests take the fallback at once and one trial call a second still asks Redis; its
+ * answer brings protection back. Logs one WARN when Redis goes down and one INFO when it is back.
  */
 public final class BackendHealth {
 
     private static final Logger LOG = LoggerFactory.getLogger(BackendHealth.class);
     static final long TRIAL_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Calls remembered for the failure rate. */
+    static final int WINDOW_CALLS = 20;
+    /** Calls older than this do not count. */
+    static final int WINDOW_SECONDS = 5;
+    /** Fewest recent calls before timeouts can mark Redis down: a hung Redis costs at most this many waits. */
+    static final int MIN_CALLS = 5;
+    private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(WINDOW_SECONDS);
 
     private final String logPrefix;
     private final String fallback;
     private final AtomicBoolean down = new AtomicBoolean();
+    /** Until Redis first answers, the client is still connecting: late calls then cost their request alone. */
+    private volatile boolean answeredOnce;
     private final AtomicLong nextTrial = new AtomicLong();
     private final AtomicLong failuresWhileDown = new AtomicLong();
     private final LongAdder failures = new LongAdder();
     private final LongAdder fallbacks = new LongAdder();
+    private final LongAdder slowCalls = new LongAdder();
+    /** The last calls, each {@code nanoTime << 1 | failed}; 0 = empty slot. */
+    private final AtomicLongArray recent = new AtomicLongArray(WINDOW_CALLS);
+    private final AtomicLong sequence = new AtomicLong();
 
     public BackendHealth(String logPrefix, BackendFailurePolicy onFailure) {
         this.logPrefix = logPrefix;
@@ -36,8 +65,8 @@ public final class BackendHealth {
     }
 
     /**
-     * Whether this request should ask Redis: always while it answers; while it does not, only the one
-     * trial request per interval.
+     * Whether this request should ask Redis: always while it is up; while it is down, only the one trial
+     * request per interval.
      */
     public boolean shouldAsk() {
         if (!down.get()) {
@@ -48,20 +77,70 @@ public final class BackendHealth {
         return now - next >= 0 && nextTrial.compareAndSet(next, now + TRIAL_INTERVAL_NANOS);
     }
 
+    /** Redis answered a call (whatever the answer). */
     public void succeeded() {
+        answeredOnce = true;
+        record(false);
         if (down.get() && down.compareAndSet(true, false)) {
             LOG.info("{} Redis answers again; protection is back ({} requests took the fallback meanwhile)",
                     logPrefix, failuresWhileDown.getAndSet(0));
         }
     }
 
-    public void failed(Throwable cause) {
+    /** No connection to Redis, or Redis refuses to serve anyone (loading, read-only replica): down at once. */
+    public void connectionFailed(Throwable cause) {
         failures.increment();
+        record(true);
+        markDown(cause);
+    }
+
+    /**
+     * A call did not answer within {@code backendTimeout} (or Redis was too busy to run it): it takes the
+     * fallback alone, unless most recent calls failed too, which marks Redis down.
+     */
+    public void slow(Throwable cause) {
+        failures.increment();
+        slowCalls.increment();
+        record(true);
+        if (down.get()) {
+            nextTrial.set(System.nanoTime() + TRIAL_INTERVAL_NANOS); // a failed trial: the next one in a second
+        } else if (answeredOnce && mostRecentCallsFailed()) {
+            markDown(cause);
+        }
+    }
+
+    /** A call failed for its key alone (a key of the wrong type, a script error): never changes the state. */
+    public void keyFailed() {
+        failures.increment();
+    }
+
+    private void markDown(Throwable cause) {
         nextTrial.set(System.nanoTime() + TRIAL_INTERVAL_NANOS);
         if (!down.get() && down.compareAndSet(false, true)) {
-            LOG.warn("{} Redis failed or did not answer in time; requests are {} until it answers again"
-                    + " (one trial a second): {}", logPrefix, fallback, describe(cause));
+            LOG.warn("{} Redis is down (its connection failed, or most recent calls did); requests are {} until"
+                    + " it answers again (one trial a second): {}", logPrefix, fallback, describe(cause));
         }
+    }
+
+    private void record(boolean failed) {
+        int slot = (int) (sequence.getAndIncrement() % WINDOW_CALLS);
+        long entry = System.nanoTime() << 1 | (failed ? 1 : 0);
+        recent.set(slot, entry == 0 ? 2 : entry); // 0 marks an empty slot
+    }
+
+    /** At least {@value #MIN_CALLS} calls ended within the window, and at least half of them failed. */
+    private boolean mostRecentCallsFailed() {
+        long now = System.nanoTime();
+        int calls = 0;
+        int failed = 0;
+        for (int i = 0; i < WINDOW_CALLS; i++) {
+            long entry = recent.get(i);
+            if (entry != 0 && now - (entry >> 1) <= WINDOW_NANOS) {
+                calls++;
+                failed += (int) (entry & 1);
+            }
+        }
+        return calls >= MIN_CALLS && 2 * failed >= calls;
     }
 
     /** What requests are while Redis fails ("denied", ...), for log lines. */
@@ -72,7 +151,9 @@ public final class BackendHealth {
     /** A request decided by {@code onBackendFailure} (Redis failed, or was not asked because it is down). */
     public void fellBack() {
         fallbacks.increment();
-        failuresWhileDown.incrementAndGet();
+        if (down.get()) {
+            failuresWhileDown.incrementAndGet();
+        }
     }
 
     public boolean isDown() {
@@ -89,13 +170,18 @@ public final class BackendHealth {
         return failures.sum();
     }
 
+    /** Of {@link #failures()}, the calls that did not answer within backendTimeout. */
+    public long slowCalls() {
+        return slowCalls.sum();
+    }
+
     /** Requests decided by onBackendFailure. */
     public long fallbacks() {
         return fallbacks.sum();
     }
 
     /** The exception and its root cause, one line: what an operator needs to see in the WARN. */
-    static String describe(Throwable cause) {
+    public static String describe(Throwable cause) {
         Throwable t = cause;
         while ((t instanceof java.util.concurrent.ExecutionException
                 || t instanceof java.util.concurrent.CompletionException) && t.getCause() != null) {

@@ -16,12 +16,10 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 
 import java.io.StringReader;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -127,27 +125,6 @@ public final class RedissonClients {
                 }
             }
         };
-    }
-
-    /**
-     * Connects the client now rather than on the first request: a lazily created client opens its
-     * connections on first use, which can take longer than {@code backendTimeout} and would let the first
-     * burst after a deploy take the fallback. Waits at most {@code bound}; a Redis that is down only delays
-     * the start-up by that much (requests then follow onBackendFailure until it answers).
-     *
-     * @return null when connected, else why not
-     */
-    public static String connect(java.util.function.Supplier<CompletionStage<?>> firstCall, Duration bound) {
-        try {
-            firstCall.get().toCompletableFuture().get(bound.toMillis(), TimeUnit.MILLISECONDS);
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
-                | RuntimeException e) {
-            return BackendHealth.describe(e); // Redisson may also throw at once when it cannot connect
-        }
     }
 
     /**

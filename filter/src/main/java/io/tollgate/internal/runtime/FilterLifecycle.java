@@ -5,6 +5,7 @@ import io.tollgate.internal.config.InvalidSettingException;
 import io.tollgate.internal.config.SharedSettings;
 import io.tollgate.internal.config.UriPasswords;
 import io.tollgate.internal.redis.BackendHealth;
+import io.tollgate.internal.redis.BoundedCall;
 import io.tollgate.internal.redis.RedissonClients;
 
 import jakarta.servlet.FilterConfig;
@@ -31,6 +32,7 @@ public final class FilterLifecycle<S> {
     private final SharedSettings shared;
     private final RedissonClients.Lease lease;
     private final BackendHealth health;
+    private final BoundedCall boundedCall;
     private ObjectName mbean;
 
     private FilterLifecycle(String kind, String logPrefix, Logger log, S settings, SharedSettings shared,
@@ -42,6 +44,7 @@ public final class FilterLifecycle<S> {
         this.shared = shared;
         this.lease = lease;
         this.health = new BackendHealth(logPrefix, shared.onBackendFailure());
+        this.boundedCall = new BoundedCall(health, shared.backendTimeout());
     }
 
     /**
@@ -77,16 +80,19 @@ public final class FilterLifecycle<S> {
     }
 
     /**
-     * The filter is built: registers its MBean, logs its settings, and connects to Redis (waiting at most
-     * backendTimeout; one WARN when Redis does not answer yet).
+     * The filter is built: registers its MBean, logs its settings, and connects to Redis now rather than on
+     * the first request (waiting at most backendTimeout; one WARN when Redis does not answer yet). A refused
+     * connection marks Redis down (requests take the fallback at once, one trial a second); a connection
+     * that is merely slow does not: requests wait on it, each within backendTimeout, and are protected as
+     * soon as it is up.
      */
     public void ready(FilterConfig config, Object mxbean, Supplier<CompletionStage<?>> firstCall) {
         mbean = Jmx.register(mxbean, kind, config.getServletContext(), config.getFilterName());
         log.info("{} started: {}", logPrefix, settings);
-        String notConnected = RedissonClients.connect(firstCall, shared.backendTimeout());
-        if (notConnected != null) {
-            log.warn("{} Redis does not answer yet; requests are {} until it does: {}", logPrefix,
-                    health.fallback(), notConnected);
+        BoundedCall.Result<Object> connected = boundedCall.call(() -> firstCall.get().thenApply(v -> (Object) v), null);
+        if (!connected.answered()) {
+            log.warn("{} Redis does not answer yet; requests are {} while it does not: {}", logPrefix,
+                    health.fallback(), connected.cause() == null ? connected.outcome() : BackendHealth.describe(connected.cause()));
         }
     }
 
@@ -96,6 +102,11 @@ public final class FilterLifecycle<S> {
 
     public RedissonClient client() {
         return lease.client();
+    }
+
+    /** The bounded call path to Redis every request of this filter takes. */
+    public BoundedCall boundedCall() {
+        return boundedCall;
     }
 
     public BackendHealth health() {

@@ -1,8 +1,5 @@
 package io.tollgate.internal.submit;
 
-import io.tollgate.BackendFailurePolicy;
-
-import io.tollgate.BackendFailurePolicy;
 import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.InvalidSettingException;
 import io.tollgate.internal.config.SharedSettings;
@@ -110,10 +107,6 @@ public final class DoubleSubmitSettings {
     /** Reads and checks every setting; throws {@link InvalidSettingException} naming the first bad one. */
     public static DoubleSubmitSettings parse(FilterParams p) {
         CommonSettings common = CommonSettings.parse(p, DEFAULT_METHODS);
-        if (common.shared().onBackendFailure() == BackendFailurePolicy.LOCAL) {
-            throw p.invalid(SharedSettings.PARAM_ON_BACKEND_FAILURE, "local applies to RateLimitFilter only;"
-                    + " DoubleSubmitFilter takes allow or deny");
-        }
         String keyHeader = p.parse(PARAM_KEY_HEADER, DEFAULT_KEY_HEADER, t -> {
             if (!HttpToken.isToken(t)) {
                 throw new IllegalArgumentException("must be an HTTP header name like Idempotency-Key");

@@ -26,7 +26,7 @@ public interface SubmissionGuard {
         private final SubmissionState state;
         private final byte[] record;
 
-        Claim(SubmissionState state, byte[] record) {
+        public Claim(SubmissionState state, byte[] record) {
             this.state = state;
             this.record = record;
         }

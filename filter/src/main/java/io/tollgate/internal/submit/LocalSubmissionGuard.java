@@ -1,0 +1,171 @@
+package io.tollgate.internal.submit;
+
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The in-process guard of {@code onBackendFailure=local}: the same claims, in-flight locks and completion
+ * records as the Redis guard, for one app instance. The filter takes it for every guarded request, before
+ * Redis, so that when Redis is down, or one request's claim did not answer in time, duplicates on the same
+ * instance are still stopped (and replayed, when the first ran here); across instances only Redis can.
+ *
+ * <p>Bounded: at most {@link #MAX_ENTRIES} submissions and {@link #MAX_RECORD_BYTES} bytes of records are
+ * kept; past that, the oldest completed records are dropped first (a repeat of those runs again when Redis
+ * cannot answer for them either). Answers at once, except {@link #await}, which blocks its caller.
+ */
+public final class LocalSubmissionGuard implements SubmissionGuard {
+
+    /** Most submissions (running or completed) kept. */
+    public static final int MAX_ENTRIES = 10_000;
+    /** Most bytes of completion records kept (a replayed response is at most maxResponseBytes). */
+    public static final long MAX_RECORD_BYTES = 16L * 1024 * 1024;
+
+    private static final class Entry {
+        long owner;
+        long lockedUntil;
+        boolean locked;
+        byte[] record;
+        long recordUntil;
+    }
+
+    private final LongSupplier nanoClock;
+    private final int maxEntries;
+    private final long maxRecordBytes;
+    private final Map<String, Entry> entries = new LinkedHashMap<>();
+    private long recordBytes;
+
+    public LocalSubmissionGuard() {
+        this(System::nanoTime, MAX_ENTRIES, MAX_RECORD_BYTES);
+    }
+
+    LocalSubmissionGuard(LongSupplier nanoClock, int maxEntries, long maxRecordBytes) {
+        this.nanoClock = nanoClock;
+        this.maxEntries = maxEntries;
+        this.maxRecordBytes = maxRecordBytes;
+    }
+
+    @Override
+    public synchronized CompletionStage<Claim> claim(String id, long owner, Duration lease) {
+        return CompletableFuture.completedFuture(claimNow(id, owner, lease, nanoClock.getAsLong()));
+    }
+
+    private Claim claimNow(String id, long owner, Duration lease, long now) {
+        Entry e = entries.get(id);
+        if (e != null) {
+            if (e.record != null && now - e.recordUntil < 0) {
+                return new Claim(SubmissionState.DONE, e.record);
+            }
+            if (e.locked && now - e.lockedUntil < 0) {
+                return new Claim(SubmissionState.IN_FLIGHT, null);
+            }
+            drop(id, e);
+        }
+        if (entries.size() >= maxEntries && !makeRoom(now)) {
+            return new Claim(SubmissionState.RUN, null); // every entry is a running request: this one runs untracked
+        }
+        Entry mine = new Entry();
+        mine.owner = owner;
+        mine.locked = true;
+        mine.lockedUntil = now + lease.toNanos();
+        entries.put(id, mine);
+        return new Claim(SubmissionState.RUN, null);
+    }
+
+    @Override
+    public synchronized CompletionStage<Claim> await(String id, long owner, Duration lease, Duration wait) {
+        long deadline = nanoClock.getAsLong() + wait.toNanos();
+        while (true) {
+            long now = nanoClock.getAsLong();
+            Claim claim = claimNow(id, owner, lease, now);
+            if (claim.state() != SubmissionState.IN_FLIGHT || deadline - now <= 0) {
+                return CompletableFuture.completedFuture(claim);
+            }
+            long left = Math.min(deadline - now, entries.get(id).lockedUntil - now);
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, Math.max(1, left));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+    }
+
+    @Override
+    public synchronized CompletionStage<Void> complete(String id, long owner, byte[] record, Duration keep) {
+        Entry e = entries.get(id);
+        if (e != null && e.locked && e.owner == owner) {
+            e.locked = false;
+            if (record.length <= maxRecordBytes) {
+                recordBytes += record.length;
+                e.record = record;
+                e.recordUntil = nanoClock.getAsLong() + keep.toNanos();
+                // kept in completion order: the oldest records are dropped first
+                entries.remove(id);
+                entries.put(id, e);
+                while (recordBytes > maxRecordBytes && dropOldestRecord()) {
+                    // one more dropped
+                }
+            } else {
+                drop(id, e);
+            }
+            notifyAll();
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public synchronized CompletionStage<Void> abandon(String id, long owner) {
+        Entry e = entries.get(id);
+        if (e != null && e.locked && e.owner == owner) {
+            drop(id, e);
+            notifyAll();
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Submissions kept now (running and completed). */
+    synchronized int size() {
+        return entries.size();
+    }
+
+    private void drop(String id, Entry e) {
+        entries.remove(id);
+        if (e.record != null) {
+            recordBytes -= e.record.length;
+        }
+    }
+
+    /** Drops expired entries, then the oldest completed record; false when every entry is a running request. */
+    private boolean makeRoom(long now) {
+        for (Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator(); it.hasNext(); ) {
+            Entry e = it.next().getValue();
+            boolean recordGone = e.record == null || now - e.recordUntil >= 0;
+            boolean lockGone = !e.locked || now - e.lockedUntil >= 0;
+            if (recordGone && lockGone) {
+                it.remove();
+                if (e.record != null) {
+                    recordBytes -= e.record.length;
+                }
+            }
+        }
+        return entries.size() < maxEntries || dropOldestRecord();
+    }
+
+    private boolean dropOldestRecord() {
+        for (Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator(); it.hasNext(); ) {
+            Entry e = it.next().getValue();
+            if (e.record != null && !e.locked) {
+                it.remove();
+                recordBytes -= e.record.length;
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,138 @@
+package io.tollgate;
+
+import io.tollgate.testing.FaultProxy;
+import io.tollgate.testing.FilterSpec;
+import io.tollgate.testing.Http;
+import io.tollgate.testing.RedisServer;
+import io.tollgate.testing.SubmitServlet;
+import io.tollgate.testing.TestApp;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * One slow call costs that call alone: with one of the Redis client's pooled connections delayed past
+ * backendTimeout and the rest healthy, the requests that waited on it take the fallback ({@code deny}
+ * here, so a fallback shows as a 503) and no other request does; the filter stays {@code UP}.
+ */
+class SlowCallTest {
+
+    private static final int TIMEOUT_MS = 300;
+    private static final int THREADS = 8;
+    private static final int PER_THREAD = 25;
+
+    record Answer(int status, long millis) {
+    }
+
+    static List<Answer> load(IntFunction<HttpRequest> request) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        try {
+            List<Future<List<Answer>>> futures = new ArrayList<>();
+            for (int t = 0; t < THREADS; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    List<Answer> out = new ArrayList<>();
+                    for (int i = 0; i < PER_THREAD; i++) {
+                        long start = System.nanoTime();
+                        HttpResponse<String> r = Http.send(request.apply(thread * PER_THREAD + i));
+                        out.add(new Answer(r.statusCode(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
+                    }
+                    return out;
+                }));
+            }
+            List<Answer> all = new ArrayList<>();
+            for (Future<List<Answer>> f : futures) {
+                all.addAll(f.get(120, TimeUnit.SECONDS));
+            }
+            return all;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"RateLimitFilter", "DoubleSubmitFilter"})
+    void onlyRequestsThatWaitedOnTheSlowConnectionTakeTheFallback(String filter) throws Exception {
+        boolean limiter = filter.equals("RateLimitFilter");
+        try (RedisServer redis = RedisServer.startNew(); FaultProxy proxy = FaultProxy.to(redis)) {
+            FilterSpec spec = (limiter
+                    ? FilterSpec.of("f", RateLimitFilter.class).param("limits", "100000/1m").param("key", "header:X-Client")
+                    : FilterSpec.of("f", DoubleSubmitFilter.class))
+                    .param("redisAddress", proxy.url()).param("onBackendFailure", "deny")
+                    .param("backendTimeout", TIMEOUT_MS + "ms");
+            IntFunction<HttpRequest> request = i -> limiter
+                    ? Http.request(TestAppHolder.app.uri("/"), "X-Client", "c-" + i).GET().build()
+                    : Http.request(TestAppHolder.app.uri("/pay")).POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"order\":" + i + ",\"at\":" + System.nanoTime() + "}")).build();
+            try (TestApp app = TestApp.Kind.JETTY.builder().filter(spec).servlet("/*", new SubmitServlet()).start()) {
+                TestAppHolder.app = app;
+                load(request); // every pooled connection has carried calls
+                proxy.delayOneConnection(Duration.ofMillis(2 * TIMEOUT_MS));
+                List<Answer> answers = new ArrayList<>();
+                int fellBack = 0;
+                // until requests have met the slow connection (a background call may meet it first), at most 5 runs
+                for (int run = 0; run < 5 && fellBack == 0; run++) {
+                    List<Answer> more = load(request);
+                    answers.addAll(more);
+                    for (Answer a : more) {
+                        if (a.millis() < TIMEOUT_MS) {
+                            assertNotEquals(503, a.status(), "answered in " + a.millis() + " ms, yet took the fallback");
+                        }
+                        fellBack += a.status() == 503 ? 1 : 0;
+                    }
+                }
+                assertTrue(proxy.oneConnectionDelayed());
+                System.out.printf("[SlowCallTest] %s: %d of %d requests waited on the slow connection and took"
+                        + " the fallback; the rest were answered by Redis%n", filter, fellBack, answers.size());
+                assertTrue(fellBack >= 1, "no request met the slow connection");
+                assertTrue(fellBack < answers.size() / 2, fellBack + " fell back");
+                assertEquals("UP", OutageTest.backendState(filter, "f"));
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aBurstRightAfterDeployOnASaturatedJvmIsLimitedAndRedisStaysUp() throws Exception {
+        try (RedisServer redis = RedisServer.startNew();
+             io.tollgate.testing.CpuLoad load = io.tollgate.testing.CpuLoad.saturate()) {
+            FilterSpec spec = FilterSpec.of("f", RateLimitFilter.class).param("limits", "5/1m")
+                    .param("key", "header:X-Client").param("redisAddress", redis.url()); // every other setting: default
+            try (TestApp app = TestApp.Kind.JETTY.builder().filter(spec).servlet("/*", new SubmitServlet()).start()) {
+                List<HttpRequest> burst = new ArrayList<>();
+                for (int i = 0; i < 30; i++) {
+                    burst.add(Http.request(app.uri("/"), "X-Client", "burst").GET().build());
+                }
+                List<HttpResponse<String>> answers = Http.sendAll(burst);
+                long admitted = answers.stream().filter(r -> r.statusCode() == 201).count();
+                long withHeaders = answers.stream().filter(r -> r.headers().firstValue("RateLimit").isPresent()).count();
+                System.out.printf("[SlowCallTest] burst of 30 right after deploy, JVM saturated: %d admitted (limit 5),"
+                        + " %d of 30 with rate-limit headers%n", admitted, withHeaders);
+                assertTrue(admitted <= 5, admitted + " admitted");
+                assertEquals(30, withHeaders, "every answer was decided by a limiter (none passed unchecked)");
+                assertEquals("UP", OutageTest.backendState("RateLimitFilter", "f"));
+                try (io.tollgate.testing.Resp resp = redis.connect()) {
+                    assertEquals(1, resp.keys("tollgate:*").size(), "the client's budget is in Redis");
+                }
+            }
+        }
+    }
+
+    /** The app under test, for the request builders. */
+    private static final class TestAppHolder {
+        static volatile TestApp app;
+    }
+}
