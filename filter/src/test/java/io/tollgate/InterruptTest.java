@@ -58,17 +58,17 @@ class InterruptTest {
                 caller.interrupt();
                 caller.join(5000);
                 assertInstanceOf(InterruptedException.class, thrown.get());
-                assertEquals("UP", limiter.backendState());
+                assertEquals(BackendState.UP, limiter.backendState());
 
                 Thread.currentThread().interrupt();
                 assertFalse(limiter.tryAcquire()); // interrupted: no permit, not a fallback one either
                 assertTrue(Thread.interrupted(), "the interrupt flag is set again");
-                assertEquals("UP", limiter.backendState());
+                assertEquals(BackendState.UP, limiter.backendState());
 
                 proxy.heal();
                 // both permits Redis granted after the waits ended were given back: the one permit is free
                 assertTrue(Conditions.await(limiter::tryAcquire, ok -> ok, Duration.ofSeconds(10)));
-                assertEquals("UP", limiter.backendState());
+                assertEquals(BackendState.UP, limiter.backendState());
             } finally {
                 client.shutdown(0, 2, TimeUnit.SECONDS);
             }

@@ -1,5 +1,6 @@
 package io.tollgate;
 
+import io.tollgate.testing.Conditions;
 import io.tollgate.testing.CountingServlet;
 import io.tollgate.testing.FilterSpec;
 import io.tollgate.testing.Http;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,7 +30,9 @@ class KeyErrorTest {
     /** Replaces the one key written so far under {@code prefix} with a string. */
     static String poison(RedisServer redis, String prefix, String suffix) throws Exception {
         try (Resp resp = redis.connect()) {
-            List<String> keys = resp.keys(prefix + "*" + suffix);
+            // written after the response (a completion record), so waited for
+            List<String> keys = Conditions.await(() -> resp.keys(prefix + "*" + suffix), k -> !k.isEmpty(),
+                    Duration.ofSeconds(5));
             assertEquals(1, keys.size(), keys.toString());
             resp.call("DEL", keys.get(0));
             resp.call("SET", keys.get(0), "not what Tollgate wrote");

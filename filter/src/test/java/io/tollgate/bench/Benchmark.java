@@ -280,6 +280,13 @@ public final class Benchmark {
         target("flooding client: rejections/s vs bare tryAcquire() flooded", Table.ratio(floodRate), ">= 2x",
                 floodRate >= 2);
         target("one hot global key req/s vs per-client keys (rl-1)", Table.ratio(hot), ">= 0.90x", hot >= 0.9);
+        Tally submit = t.get(SUBMIT);
+        double submitTrips = submit.perRequest(submit.roundTrips);
+        // every POST of the variant is a first request: claim.lua, then complete.lua after the response
+        target("round trips per guarded POST (first request), DoubleSubmitFilter", String.format("%.4f", submitTrips),
+                "<= 2", submitTrips <= 2.0001);
+        double submitVsFloor = submit.perSecond() / t.get(FLOOR).perSecond();
+        target("guarded POST req/s vs floor (one GET per request)", Table.ratio(submitVsFloor), "reported", true);
     }
 
     private void target(String what, String measured, String goal, boolean met) {

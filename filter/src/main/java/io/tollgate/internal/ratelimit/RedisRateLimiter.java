@@ -1,15 +1,12 @@
 package io.tollgate.internal.ratelimit;
 
 import io.tollgate.internal.redis.ContainerThreads;
+import io.tollgate.internal.redis.LuaScripts;
 
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Collections;
 import java.util.List;
@@ -91,13 +88,6 @@ public final class RedisRateLimiter implements RateLimiter {
 
     /** A script beside this class (or, with a leading slash, anywhere on the class path). */
     public static String resource(String name) {
-        try (InputStream in = RedisRateLimiter.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return LuaScripts.read(RedisRateLimiter.class, name);
     }
 }

@@ -23,10 +23,10 @@ import java.util.concurrent.atomic.LongAdder;
  * calls, those that ended within the last {@value #WINDOW_SECONDS} s number at least {@value #MIN_CALLS}
  * and at least half of them failed. One slow call (a GC pause, a starved thread, one slow pooled connection)
  * costs that call alone, as a failure-rate circuit breaker (Resilience4j, Hystrix) would have it;
- * a hung Redis is recognised after {@value #MIN_CALLS} calls. Until Redis has answered once (the client is
- * still connecting, say right after a deploy on a busy server) late calls never mark it down: requests
- * wait for the connection, each within {@code backendTimeout}, and are protected as soon as it is up
- * (a connection that fails or times out is a connection-level failure);
+ * a hung Redis is recognised after {@value #MIN_CALLS} calls. While the filter's start-up call is pending
+ * (the client is still connecting, say right after a deploy on a busy server) late calls never mark it
+ * down: requests wait for the connection, each within {@code backendTimeout}, and are protected as soon
+ * as it is up (a connection that fails is a connection-level failure);
  * <li>an error tied to one key or one script answer, and an interrupted wait, are never counted.
  * </ul>
  *
@@ -48,8 +48,8 @@ public final class BackendHealth {
     private final String logPrefix;
     private final String fallback;
     private final AtomicBoolean down = new AtomicBoolean();
-    /** Until Redis first answers, the client is still connecting: late calls then cost their request alone. */
-    private volatile boolean answeredOnce;
+    /** While the start-up call is pending the client is still connecting: late calls cost their request alone. */
+    private volatile boolean connecting;
     private final AtomicLong nextTrial = new AtomicLong();
     private final AtomicLong failuresWhileDown = new AtomicLong();
     private final LongAdder failures = new LongAdder();
@@ -79,12 +79,20 @@ public final class BackendHealth {
 
     /** Redis answered a call (whatever the answer). */
     public void succeeded() {
-        answeredOnce = true;
         record(false);
         if (down.get() && down.compareAndSet(true, false)) {
             LOG.info("{} Redis answers again; protection is back ({} requests took the fallback meanwhile)",
                     logPrefix, failuresWhileDown.getAndSet(0));
         }
+    }
+
+    /**
+     * The client is connecting until {@code firstCall} (the start-up call) ends, however it ends: until then
+     * late calls never mark Redis down (requests wait for the connection, each within backendTimeout).
+     */
+    public void connectingUntil(java.util.concurrent.CompletionStage<?> firstCall) {
+        connecting = true;
+        firstCall.whenComplete((v, e) -> connecting = false);
     }
 
     /** No connection to Redis, or Redis refuses to serve anyone (loading, read-only replica): down at once. */
@@ -104,7 +112,7 @@ public final class BackendHealth {
         record(true);
         if (down.get()) {
             nextTrial.set(System.nanoTime() + TRIAL_INTERVAL_NANOS); // a failed trial: the next one in a second
-        } else if (answeredOnce && mostRecentCallsFailed()) {
+        } else if (!connecting && mostRecentCallsFailed()) {
             markDown(cause);
         }
     }

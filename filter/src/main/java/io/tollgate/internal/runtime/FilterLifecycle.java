@@ -89,7 +89,11 @@ public final class FilterLifecycle<S> {
     public void ready(FilterConfig config, Object mxbean, Supplier<CompletionStage<?>> firstCall) {
         mbean = Jmx.register(mxbean, kind, config.getServletContext(), config.getFilterName());
         log.info("{} started: {}", logPrefix, settings);
-        BoundedCall.Result<Object> connected = boundedCall.call(() -> firstCall.get().thenApply(v -> (Object) v), null);
+        BoundedCall.Result<Object> connected = boundedCall.call(() -> {
+            CompletionStage<Object> first = firstCall.get().thenApply(v -> (Object) v);
+            health.connectingUntil(first);
+            return first;
+        }, null);
         if (!connected.answered()) {
             log.warn("{} Redis does not answer yet; requests are {} while it does not: {}", logPrefix,
                     health.fallback(), connected.cause() == null ? connected.outcome() : BackendHealth.describe(connected.cause()));

@@ -32,14 +32,25 @@ class BackendHealthTest {
     }
 
     @Test
-    void whileTheClientIsStillConnectingLateCallsNeverMarkRedisDown() {
-        BackendHealth connecting = new BackendHealth("test", BackendFailurePolicy.LOCAL);
+    void whileTheStartUpCallIsPendingLateCallsNeverMarkRedisDown() {
+        java.util.concurrent.CompletableFuture<Object> startUp = new java.util.concurrent.CompletableFuture<>();
+        health.connectingUntil(startUp);
         for (int i = 0; i < 50; i++) {
-            connecting.slow(new TimeoutException());
+            health.slow(new TimeoutException());
         }
-        assertEquals("UP", connecting.state());
-        connecting.connectionFailed(new RedisConnectionException("connect timed out"));
-        assertEquals("DOWN", connecting.state());
+        assertEquals("UP", health.state());
+        startUp.complete("connected");
+        for (int i = 0; i < 5; i++) {
+            health.slow(new TimeoutException());
+        }
+        assertEquals("DOWN", health.state());
+    }
+
+    @Test
+    void aConnectionFailureWhileConnectingMarksRedisDown() {
+        health.connectingUntil(new java.util.concurrent.CompletableFuture<>());
+        health.connectionFailed(new RedisConnectionException("connect timed out"));
+        assertEquals("DOWN", health.state());
     }
 
     @Test
