@@ -14,21 +14,5 @@ public enum BackendFailurePolicy {
      * Each instance on its own, in memory: an in-process limiter with the same limits (RateLimitFilter,
      * OutboundLimiter), the same double-submit guard (DoubleSubmitFilter). The default.
      */
-    LOCAL;
-
-    /**
-     * What requests are while Redis fails under this policy, as Tollgate's log lines say it.
-     *
-     * @return {@code "denied"}, {@code "checked by each instance on its own"} or {@code "let through unchecked"}
-     */
-    public String describe() {
-        switch (this) {
-            case DENY:
-                return "denied";
-            case LOCAL:
-                return "checked by each instance on its own";
-            default:
-                return "let through unchecked";
-        }
-    }
+    LOCAL
 }

@@ -61,7 +61,19 @@ public final class BackendHealth {
 
     public BackendHealth(String logPrefix, BackendFailurePolicy onFailure) {
         this.logPrefix = logPrefix;
-        this.fallback = onFailure.describe();
+        this.fallback = fallbackOf(onFailure);
+    }
+
+    /** What requests are while Redis fails under this policy, as the log lines say it: "requests are ...". */
+    private static String fallbackOf(BackendFailurePolicy onFailure) {
+        switch (onFailure) {
+            case DENY:
+                return "denied";
+            case LOCAL:
+                return "checked by each instance on its own";
+            default:
+                return "let through unchecked";
+        }
     }
 
     /**
