@@ -45,6 +45,27 @@ public final class RateDecision {
         return new RateDecision(admitted, limits, remaining, waitMillis, key, permitId, false, exactWait);
     }
 
+    /**
+     * The decision a limiter script returned as {@code {admitted, remaining_1, wait_1, ..., remaining_n,
+     * wait_n}} (the contract of {@code sliding-log.lua} and {@code token-bucket.lua}).
+     *
+     * @param permitId what gives the permits back, kept only when admitted
+     */
+    public static RateDecision fromScript(List<Object> values, List<Limit> limits, String key, String permitId) {
+        int n = limits.size();
+        if (values == null || values.size() != 1 + 2 * n) {
+            throw new IllegalStateException("unexpected answer from Redis: " + values);
+        }
+        long[] remaining = new long[n];
+        long[] wait = new long[n];
+        for (int i = 0; i < n; i++) {
+            remaining[i] = ((Number) values.get(1 + 2 * i)).longValue();
+            wait[i] = Math.max(0, ((Number) values.get(2 + 2 * i)).longValue());
+        }
+        boolean admitted = ((Number) values.get(0)).longValue() == 1;
+        return new RateDecision(admitted, limits, remaining, wait, key, admitted ? permitId : null);
+    }
+
     /** Whether the waits are exact (else upper bounds: the engine cannot tell when a permit comes back). */
     public boolean exactWait() {
         return exactWait;

@@ -55,20 +55,7 @@ public final class RedisRateLimiter implements RateLimiter {
         }
         CompletionStage<List<Object>> result = ContainerThreads.call(() -> script.evalAsync(key,
                 RScript.Mode.READ_WRITE, SCRIPT, RScript.ReturnType.LIST, Collections.singletonList(key), args));
-        return result.thenApply(values -> {
-            int n = limits.size();
-            if (values == null || values.size() != 1 + 2 * n) {
-                throw new IllegalStateException("unexpected answer from Redis: " + values);
-            }
-            long[] remaining = new long[n];
-            long[] wait = new long[n];
-            for (int i = 0; i < n; i++) {
-                remaining[i] = ((Number) values.get(1 + 2 * i)).longValue();
-                wait[i] = Math.max(0, ((Number) values.get(2 + 2 * i)).longValue());
-            }
-            boolean admitted = ((Number) values.get(0)).longValue() == 1;
-            return new RateDecision(admitted, limits, remaining, wait, key, admitted ? permitId : null);
-        });
+        return result.thenApply(values -> RateDecision.fromScript(values, limits, key, permitId));
     }
 
     /** Loads the script into Redis (every master of a cluster): connects the client and saves a NOSCRIPT later. */

@@ -38,17 +38,7 @@ public final class TokenBucketEngine implements RateLimiter {
 
     @Override
     public CompletionStage<RateDecision> tryAcquire(String key, List<Limit> limits) {
-        return run("1", key, limits).thenApply(values -> {
-            int n = limits.size();
-            long[] remaining = new long[n];
-            long[] wait = new long[n];
-            for (int i = 0; i < n; i++) {
-                remaining[i] = ((Number) values.get(1 + 2 * i)).longValue();
-                wait[i] = Math.max(0, ((Number) values.get(2 + 2 * i)).longValue());
-            }
-            boolean admitted = ((Number) values.get(0)).longValue() == 1;
-            return RateDecision.of(admitted, limits, remaining, wait, key, admitted ? TAKEN : null, true);
-        });
+        return run("1", key, limits).thenApply(values -> RateDecision.fromScript(values, limits, key, TAKEN));
     }
 
     @Override
@@ -56,7 +46,7 @@ public final class TokenBucketEngine implements RateLimiter {
         if (!decision.admitted() || decision.permitId() == null) {
             return CompletableFuture.completedFuture(null);
         }
-        return run("-1", decision.key(), decision.limits()).thenApply(values -> null);
+        return run("-1", decision.key(), decision.limits()).thenApply(values -> null); // a give-back always succeeds
     }
 
     /** Loads the script into Redis (every master of a cluster). */
@@ -75,11 +65,6 @@ public final class TokenBucketEngine implements RateLimiter {
         }
         CompletionStage<List<Object>> result = ContainerThreads.call(() -> script.evalAsync(key,
                 RScript.Mode.READ_WRITE, SCRIPT, RScript.ReturnType.LIST, Collections.singletonList(key), args));
-        return result.thenApply(values -> {
-            if (values == null || values.size() != 1 + 2 * limits.size()) {
-                throw new IllegalStateException("unexpected answer from Redis: " + values);
-            }
-            return values;
-        });
+        return result;
     }
 }
