@@ -40,6 +40,11 @@ import java.util.concurrent.CompletionException;
  * over the limit gets {@code 429 Too Many Requests} with {@code Retry-After}, the rate-limit headers and an
  * {@code application/problem+json} body; admitted requests carry the headers too.
  *
+ * <p>How the budget is kept is {@link #PARAM_ALGORITHM}: {@code sliding-log} (default, exact),
+ * {@code token-bucket} (bursts, one small Redis key per client whatever the count: {@code 1000000/1d}) or
+ * {@code rratelimiter} (Redisson's own {@code RRateLimiter} objects, which application code can open by name);
+ * see docs/rate-limiting.md.
+ *
  * <p><b>WARNING:</b> behind a reverse proxy or load balancer every request comes from the proxy's
  * address, so all clients would share one budget. Either map this filter after Tomcat's
  * {@code RemoteIpFilter}/{@code RemoteIpValve} (which restores the client address), or list the proxies in
