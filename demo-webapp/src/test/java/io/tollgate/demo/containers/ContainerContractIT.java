@@ -96,7 +96,8 @@ class ContainerContractIT {
     @ParameterizedTest
     @EnumSource(Container.Kind.class)
     void aBadInitParamStopsTheDeploymentNamingIt(Container.Kind kind) throws Exception {
-        Path bad = withWebXml(Container.war(kind), xml -> xml.replace("<param-value>10/10s</param-value>",
+        // the first 10/10s is the api filter's (the algorithm filters further down keep theirs)
+        Path bad = withWebXml(Container.war(kind), xml -> xml.replaceFirst("<param-value>10/10s</param-value>",
                 "<param-value>10/x</param-value>"));
         Container.DeployFailed failure = assertThrows(Container.DeployFailed.class,
                 () -> Container.deploy(kind, bad, redis.url()).close());
