@@ -44,16 +44,22 @@ class OutageTest {
 
     /** {@code THREADS} clients send {@code PER_THREAD} requests each; bounded in count and in time. */
     static List<Answer> load(java.util.function.IntFunction<HttpRequest> request) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        return load(THREADS, PER_THREAD, request);
+    }
+
+    /** {@code threads} clients send {@code perThread} requests each, request {@code i} built by {@code request}. */
+    static List<Answer> load(int threads, int perThread, java.util.function.IntFunction<HttpRequest> request)
+            throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             List<Future<List<Answer>>> futures = new ArrayList<>();
-            for (int t = 0; t < THREADS; t++) {
+            for (int t = 0; t < threads; t++) {
                 int thread = t;
                 futures.add(pool.submit(() -> {
                     List<Answer> out = new ArrayList<>();
-                    for (int i = 0; i < PER_THREAD; i++) {
+                    for (int i = 0; i < perThread; i++) {
                         long start = System.nanoTime();
-                        HttpResponse<String> r = Http.send(request.apply(thread * PER_THREAD + i));
+                        HttpResponse<String> r = Http.send(request.apply(thread * perThread + i));
                         out.add(new Answer(r.statusCode(), r.headers().firstValue("RateLimit").isPresent(),
                                 (System.nanoTime() - start) / 1_000_000));
                     }

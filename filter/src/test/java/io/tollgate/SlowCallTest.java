@@ -14,10 +14,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,33 +31,8 @@ class SlowCallTest {
     private static final int THREADS = 8;
     private static final int PER_THREAD = 25;
 
-    record Answer(int status, long millis) {
-    }
-
-    static List<Answer> load(IntFunction<HttpRequest> request) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        try {
-            List<Future<List<Answer>>> futures = new ArrayList<>();
-            for (int t = 0; t < THREADS; t++) {
-                int thread = t;
-                futures.add(pool.submit(() -> {
-                    List<Answer> out = new ArrayList<>();
-                    for (int i = 0; i < PER_THREAD; i++) {
-                        long start = System.nanoTime();
-                        HttpResponse<String> r = Http.send(request.apply(thread * PER_THREAD + i));
-                        out.add(new Answer(r.statusCode(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
-                    }
-                    return out;
-                }));
-            }
-            List<Answer> all = new ArrayList<>();
-            for (Future<List<Answer>> f : futures) {
-                all.addAll(f.get(120, TimeUnit.SECONDS));
-            }
-            return all;
-        } finally {
-            pool.shutdownNow();
-        }
+    static List<OutageTest.Answer> load(IntFunction<HttpRequest> request) throws Exception {
+        return OutageTest.load(THREADS, PER_THREAD, request);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -82,13 +53,13 @@ class SlowCallTest {
                 TestAppHolder.app = app;
                 load(request); // every pooled connection has carried calls
                 proxy.delayOneConnection(Duration.ofMillis(2 * TIMEOUT_MS));
-                List<Answer> answers = new ArrayList<>();
+                List<OutageTest.Answer> answers = new ArrayList<>();
                 int fellBack = 0;
                 // until requests have met the slow connection (a background call may meet it first), at most 5 runs
                 for (int run = 0; run < 5 && fellBack == 0; run++) {
-                    List<Answer> more = load(request);
+                    List<OutageTest.Answer> more = load(request);
                     answers.addAll(more);
-                    for (Answer a : more) {
+                    for (OutageTest.Answer a : more) {
                         if (a.millis() < TIMEOUT_MS) {
                             assertNotEquals(503, a.status(), "answered in " + a.millis() + " ms, yet took the fallback");
                         }
