@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class RedisRateLimiter implements RateLimiter {
 
-    static final String SCRIPT = resource("sliding-log.lua");
+    static final String SCRIPT = LuaScripts.read(RedisRateLimiter.class, "sliding-log.lua");
 
     private final RedissonClient client;
     private final RScript script;
@@ -71,10 +71,5 @@ public final class RedisRateLimiter implements RateLimiter {
         return ContainerThreads.call(() -> client.getScoredSortedSet(decision.key(), StringCodec.INSTANCE)
                 .removeAsync(decision.permitId()))
                 .thenApply(removed -> null);
-    }
-
-    /** A script beside this class (or, with a leading slash, anywhere on the class path). */
-    public static String resource(String name) {
-        return LuaScripts.read(RedisRateLimiter.class, name);
     }
 }

@@ -3,8 +3,8 @@ package io.tollgate.internal.ratelimit.engine;
 import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.RateDecision;
 import io.tollgate.internal.ratelimit.RateLimiter;
-import io.tollgate.internal.ratelimit.RedisRateLimiter;
 import io.tollgate.internal.redis.ContainerThreads;
+import io.tollgate.internal.redis.LuaScripts;
 
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
@@ -27,7 +27,7 @@ import java.util.concurrent.CompletionStage;
  */
 public final class TokenBucketEngine implements RateLimiter {
 
-    static final String SCRIPT = RedisRateLimiter.resource("/io/tollgate/internal/ratelimit/engine/token-bucket.lua");
+    static final String SCRIPT = LuaScripts.read(TokenBucketEngine.class, "token-bucket.lua");
     private static final String TAKEN = "tb";
 
     private final RScript script;
