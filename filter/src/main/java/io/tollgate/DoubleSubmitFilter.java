@@ -223,9 +223,12 @@ public final class DoubleSubmitFilter implements Filter {
         }
         Claim claim = bounded(() -> guard.claim(id, owner, settings.lockLease()),
                 settings.shared().backendTimeout(), id, owner);
-        if (claim != null && claim.state() == SubmissionGuard.SubmissionState.IN_FLIGHT && settings.mode() == DoubleSubmitSettings.Mode.REPLAY) {
-            claim = bounded(() -> guard.await(id, owner, settings.lockLease(), settings.waitTimeout()),
+        if (claim != null && claim.state() == SubmissionGuard.SubmissionState.IN_FLIGHT
+                && settings.mode() == DoubleSubmitSettings.Mode.REPLAY) {
+            Claim waited = bounded(() -> guard.await(id, owner, settings.lockLease(), settings.waitTimeout()),
                     settings.waitTimeout().plus(settings.shared().backendTimeout()), id, owner);
+            // Redis said another request runs it: a wait that failed or was interrupted still ends in a 409
+            claim = waited != null ? waited : claim;
         }
         if (claim == null) {
             health.fellBack();
