@@ -77,6 +77,36 @@ class SlowCallTest {
     }
 
     @org.junit.jupiter.api.Test
+    void aBlackHoleIsAnsweredWithinTheBoundAndAfterResetConnectionsProtectionReturns() throws Exception {
+        try (RedisServer redis = RedisServer.startNew(); FaultProxy proxy = FaultProxy.to(redis)) {
+            FilterSpec spec = FilterSpec.of("f", RateLimitFilter.class).param("limits", "20/1m")
+                    .param("key", "header:X-Client").param("redisAddress", proxy.url())
+                    .param("onBackendFailure", "deny").param("backendTimeout", TIMEOUT_MS + "ms");
+            try (TestApp app = TestApp.Kind.JETTY.builder().filter(spec).servlet("/*", new SubmitServlet()).start()) {
+                assertEquals(201, Http.get(app.uri("/"), "X-Client", "warm").statusCode());
+                proxy.blackHole(true); // a partition: connections open, nothing gets through
+                List<OutageTest.Answer> during = OutageTest.load(i -> Http.request(app.uri("/"), "X-Client", "c-" + i)
+                        .GET().build());
+                OutageTest.assertAnsweredWithin(during, java.util.Set.of(503));
+                assertEquals("DOWN", OutageTest.backendState("RateLimitFilter", "f"));
+
+                proxy.blackHole(false).resetAll(); // the partition heals; the old connections are gone
+                long back = System.nanoTime();
+                io.tollgate.testing.Conditions.await(() -> {
+                    Http.get(app.uri("/"), "X-Client", "probe");
+                    return OutageTest.backendState("RateLimitFilter", "f");
+                }, "UP"::equals, Duration.ofSeconds(5));
+                int admitted = 0;
+                for (int i = 0; i < 21; i++) {
+                    admitted += Http.get(app.uri("/"), "X-Client", "after").statusCode() == 201 ? 1 : 0;
+                }
+                assertEquals(20, admitted);
+                assertTrue(System.nanoTime() - back < java.util.concurrent.TimeUnit.SECONDS.toNanos(5));
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
     void aBurstRightAfterDeployOnASaturatedJvmIsLimitedAndRedisStaysUp() throws Exception {
         try (RedisServer redis = RedisServer.startNew();
              io.tollgate.testing.CpuLoad load = io.tollgate.testing.CpuLoad.saturate()) {
