@@ -204,7 +204,8 @@ public final class DoubleSubmitFilter implements Filter {
             return;
         }
         byte[] fingerprint = Fingerprints.request(request, bodyDigest);
-        String client = settings.client().resolve(request, clientIps);
+        // a record is only ever found again by the same client at the same Host
+        String client = settings.client().resolve(request, clientIps) + "|host:" + Fingerprints.host(request);
         String id = key != null ? RedisKeys.keyedSubmission(settings.shared().keyPrefix(), client, key)
                 : RedisKeys.fingerprintedSubmission(settings.shared().keyPrefix(), client, Fingerprints.hex(fingerprint));
         Duration keep = key != null ? settings.keyWindow() : settings.window();

@@ -1,5 +1,7 @@
 package io.tollgate.internal.submit;
 
+import io.tollgate.internal.redis.RedisKeys;
+
 import io.tollgate.internal.http.ClientIpResolver;
 import io.tollgate.internal.http.HttpToken;
 
@@ -9,9 +11,13 @@ import jakarta.servlet.http.HttpSession;
 import java.security.Principal;
 
 /**
- * Who sent a request, for DoubleSubmitFilter: {@code auto} (the user, else the session, else the IP),
- * {@code user}, {@code session}, {@code ip} or {@code header:NAME}. Whatever is missing falls back to
- * the client IP.
+ * Who sent a request, for DoubleSubmitFilter: {@code auto} (the user, else the {@code Authorization}
+ * header, else the session, else the IP), {@code user}, {@code session}, {@code ip} or {@code header:NAME}.
+ * Whatever is missing falls back to the client IP.
+ *
+ * <p>Unless the identity is a user the container authenticated, the {@code Authorization} header (hashed)
+ * is part of it in every mode: two users of an app that checks bearer tokens itself, behind one NAT,
+ * share an address, and must never be answered with each other's stored responses.
  */
 public final class ClientIdentity {
 
@@ -56,6 +62,18 @@ public final class ClientIdentity {
                 return "user:" + p.getName();
             }
         }
+        String authorization = authorization(request);
+        return authorization == null ? withoutUser(request, ips) : kind == Kind.AUTO ? authorization
+                : withoutUser(request, ips) + "|" + authorization;
+    }
+
+    /** The hashed {@code Authorization} header ({@code auth:HASH}), or null without one. */
+    private static String authorization(HttpServletRequest request) {
+        String value = request.getHeader("Authorization");
+        return value == null || value.isEmpty() ? null : "auth:" + RedisKeys.hash(value);
+    }
+
+    private String withoutUser(HttpServletRequest request, ClientIpResolver ips) {
         if (kind == Kind.SESSION || kind == Kind.AUTO) {
             HttpSession s = request.getSession(false);
             if (s != null) {

@@ -16,9 +16,10 @@ public final class Fingerprints {
     private Fingerprints() {
     }
 
-    /** Method, path, query and the body's digest (or none), each length-prefixed so that no two requests collide. */
+    /** Host, method, path, query and the body's digest (or none), each length-prefixed so that no two requests collide. */
     public static byte[] request(HttpServletRequest request, byte[] bodyDigest) {
         MessageDigest sha = RedisKeys.sha256();
+        update(sha, host(request));
         update(sha, request.getMethod());
         update(sha, RequestPaths.pathWithinApplication(request));
         update(sha, request.getQueryString() == null ? "" : request.getQueryString());
@@ -29,6 +30,15 @@ public final class Fingerprints {
             sha.update(bodyDigest);
         }
         return sha.digest();
+    }
+
+    /**
+     * The {@code Host} the request was sent to, lower-cased: two tenants of one app (two host names) are two
+     * sites, and one's submissions are never the other's.
+     */
+    public static String host(HttpServletRequest request) {
+        String host = request.getHeader("Host");
+        return host == null ? "" : host.trim().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The digest of a body's bytes. */
