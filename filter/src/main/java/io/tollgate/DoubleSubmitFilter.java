@@ -7,6 +7,8 @@ import io.tollgate.internal.http.CapturingResponse;
 import io.tollgate.internal.http.ClientIpResolver;
 import io.tollgate.internal.redis.RedisKeys;
 import io.tollgate.internal.submit.Answer;
+import io.tollgate.internal.submit.ClientStorage;
+import io.tollgate.internal.submit.SubmissionRecord;
 import io.tollgate.internal.submit.DoubleSubmitResponses;
 import io.tollgate.internal.submit.IdempotencyKey;
 import io.tollgate.internal.submit.DoubleSubmitSettings;
@@ -34,6 +36,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -127,6 +130,10 @@ public final class DoubleSubmitFilter implements Filter {
     private FilterLifecycle<DoubleSubmitSettings> runtime;
     private DoubleSubmitSettings settings;
     private RedisSubmissionGuard guard;
+    private ClientStorage storage;
+    /** Bytes of request bodies being held now, against maxBufferedBytes. */
+    private final AtomicLong bytesHeld = new AtomicLong();
+    private final AtomicLong nextStoreWarning = new AtomicLong();
     /** onBackendFailure=local: this instance's own guard, taken before Redis; else null. */
     private LocalSubmissionGuard localGuard;
     private BoundedCall redisCall;
@@ -146,6 +153,7 @@ public final class DoubleSubmitFilter implements Filter {
         health = runtime.health();
         redisCall = runtime.boundedCall();
         guard = new RedisSubmissionGuard(runtime.client());
+        storage = new ClientStorage(runtime.client());
         localGuard = settings.shared().onBackendFailure() == BackendFailurePolicy.LOCAL ? new LocalSubmissionGuard() : null;
         clientIps = settings.clientIpResolver();
         metrics = new DoubleSubmitMetrics(health, settings.toString());
@@ -177,32 +185,58 @@ public final class DoubleSubmitFilter implements Filter {
             chain.doFilter(request, response);
             return;
         }
-        HttpServletRequest toServlet = request;
-        byte[] bodyDigest = null;
         String contentType = request.getContentType() == null ? ""
                 : request.getContentType().toLowerCase(Locale.ROOT);
         long length = request.getContentLengthLong();
         boolean form = contentType.startsWith("application/x-www-form-urlencoded");
-        if (length > settings.maxBodyBytes() || contentType.startsWith("multipart/") || (form && length < 0)) {
-            // not read: too large to hold, parts the container must parse itself, or a form of unknown
-            // length (its fields must all be held to answer getParameter, and it could be any size)
-        } else {
-            BufferedRequest buffered = BufferedRequest.read(request, settings.maxBodyBytes(), form);
-            if (form && buffered.body().length == 0 && length > 0) {
-                // an earlier filter already had the container parse this form: its fields are what we have
-                bodyDigest = Fingerprints.form(request.getParameterMap());
-            } else {
-                toServlet = buffered;
-                if (buffered.complete()) {
-                    bodyDigest = Fingerprints.body(buffered.body());
+        // not read: too large to hold, parts the container must parse itself, or a form of unknown length
+        // (its fields must all be held to answer getParameter, and it could be any size)
+        boolean readable = length <= settings.maxBodyBytes() && !contentType.startsWith("multipart/")
+                && !(form && length < 0);
+        // nor when the bodies held at once would pass maxBufferedBytes: stalled uploads must not fill the heap
+        long held = readable ? reserve(length < 0 ? settings.maxBodyBytes() : length) : -1;
+        try {
+            HttpServletRequest toServlet = request;
+            byte[] bodyDigest = null;
+            if (held >= 0) {
+                BufferedRequest body = BufferedRequest.read(request, settings.maxBodyBytes(), form);
+                if (form && body.body().length == 0 && length > 0) {
+                    // an earlier filter already had the container parse this form: its fields are what we have
+                    bodyDigest = Fingerprints.form(request.getParameterMap());
+                } else {
+                    toServlet = body;
+                    if (body.complete()) {
+                        bodyDigest = Fingerprints.body(body.body());
+                    }
                 }
             }
+            if (key == null && bodyDigest == null) {
+                metrics.count(Answer.UNGUARDED);
+                chain.doFilter(toServlet, response); // nothing to recognise a repeat by
+                return;
+            }
+            guarded(request, response, chain, toServlet, key, bodyDigest);
+        } finally {
+            // an async request's body counts until its first thread returns, not until it completes
+            bytesHeld.addAndGet(-Math.max(0, held));
         }
-        if (key == null && bodyDigest == null) {
-            metrics.count(Answer.UNGUARDED);
-            chain.doFilter(toServlet, response); // nothing to recognise a repeat by
-            return;
+    }
+
+    /** Counts {@code bytes} against maxBufferedBytes: the bytes counted, or -1 when they do not fit. */
+    private long reserve(long bytes) {
+        while (true) {
+            long now = bytesHeld.get();
+            if (now + bytes > settings.maxBufferedBytes()) {
+                return -1;
+            }
+            if (bytesHeld.compareAndSet(now, now + bytes)) {
+                return bytes;
+            }
         }
+    }
+
+    private void guarded(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+            HttpServletRequest toServlet, String key, byte[] bodyDigest) throws IOException, ServletException {
         byte[] fingerprint = Fingerprints.request(request, bodyDigest);
         // a record is only ever found again by the same client at the same Host
         String client = settings.client().resolve(request, clientIps) + "|host:" + Fingerprints.host(request);
@@ -239,7 +273,7 @@ public final class DoubleSubmitFilter implements Filter {
                     return;
                 case LOCAL:
                     metrics.count(Answer.FIRST);
-                    run(toServlet, response, chain, id, owner, keep, fingerprint, false); // under the local claim
+                    run(toServlet, response, chain, id, client, owner, keep, fingerprint, false); // under the local claim
                     return;
                 default:
                     chain.doFilter(toServlet, response);
@@ -248,7 +282,7 @@ public final class DoubleSubmitFilter implements Filter {
         }
         if (claim.state() == SubmissionGuard.SubmissionState.RUN) {
             metrics.count(Answer.FIRST);
-            run(toServlet, response, chain, id, owner, keep, fingerprint, true);
+            run(toServlet, response, chain, id, client, owner, keep, fingerprint, true);
             return;
         }
         if (localGuard != null) {
@@ -278,7 +312,8 @@ public final class DoubleSubmitFilter implements Filter {
     }
 
     private void run(HttpServletRequest request, HttpServletResponse response, FilterChain chain, String id,
-            long owner, Duration keep, byte[] fingerprint, boolean redisHeld) throws IOException, ServletException {
+            String client, long owner, Duration keep, byte[] fingerprint, boolean redisHeld)
+            throws IOException, ServletException {
         CapturingResponse capture = settings.mode() == DoubleSubmitSettings.Mode.REPLAY
                 ? new CapturingResponse(response, settings.maxResponseBytes()) : null;
         HttpServletResponse out = capture != null ? capture : response;
@@ -295,7 +330,7 @@ public final class DoubleSubmitFilter implements Filter {
                 request.getAsyncContext().addListener(new AsyncListener() {
                     @Override
                     public void onComplete(AsyncEvent event) {
-                        finish(id, owner, keep, fingerprint, !failed.get(), out, seen, redisHeld);
+                        finish(id, client, owner, keep, fingerprint, !failed.get(), out, seen, redisHeld);
                     }
 
                     @Override
@@ -314,19 +349,31 @@ public final class DoubleSubmitFilter implements Filter {
                     }
                 });
             } else {
-                finish(id, owner, keep, fingerprint, returned, out, capture, redisHeld);
+                finish(id, client, owner, keep, fingerprint, returned, out, capture, redisHeld);
             }
         }
     }
 
     /**
-     * The first request is done: a success (no exception, status below 500) leaves a record for the window,
-     * a failure only releases the lock so that a repeat may run. Neither holds up the response.
+     * The first request is done: a success worth keeping leaves a record for the window; a failure, or an
+     * answer that says the request did nothing (404, 401, ...), only releases the lock so that a repeat may
+     * run. Neither holds up the response, and nothing that fails here reaches the client: the lock is
+     * released and a WARN says why.
      */
-    private void finish(String id, long owner, Duration keep, byte[] fingerprint, boolean returned,
+    private void finish(String id, String client, long owner, Duration keep, byte[] fingerprint, boolean returned,
             HttpServletResponse out, CapturingResponse capture, boolean redisHeld) {
-        boolean failed = !returned || out.getStatus() >= 500;
-        byte[] record = failed ? null : DoubleSubmitResponses.record(fingerprint, out, capture).encode();
+        boolean failed = !returned || !DoubleSubmitResponses.worthKeeping(out.getStatus());
+        byte[] marker = SubmissionRecord.marker(fingerprint).encode();
+        byte[] record = null;
+        if (!failed) {
+            try {
+                record = DoubleSubmitResponses.record(fingerprint, out, capture).encode();
+            } catch (RuntimeException e) {
+                LOG.warn("{} could not keep a response for replay (its repeats get 409 instead): {}", logPrefix,
+                        e.toString());
+                record = marker;
+            }
+        }
         if (localGuard != null) {
             if (failed) {
                 localGuard.abandon(id, owner);
@@ -337,7 +384,18 @@ public final class DoubleSubmitFilter implements Filter {
         if (!redisHeld) {
             return;
         }
-        CompletionStage<Void> done = failed ? guard.abandon(id, owner) : guard.complete(id, owner, record, keep);
+        CompletionStage<Void> done;
+        if (failed) {
+            done = guard.abandon(id, owner);
+        } else if (record.length <= marker.length) { // a marker: too small to count against the client
+            done = guard.complete(id, owner, record, keep);
+        } else {
+            byte[] full = record;
+            done = storage.take(settings.shared().keyPrefix(), client, full.length,
+                            settings.maxStoredBytesPerClient(), settings.keyWindow())
+                    .exceptionally(e -> false) // not counted, not kept: the marker still stops repeats
+                    .thenCompose(fits -> guard.complete(id, owner, fits ? full : marker, keep));
+        }
         done.whenComplete((v, e) -> {
             if (e == null) {
                 return;
@@ -350,8 +408,15 @@ public final class DoubleSubmitFilter implements Filter {
                             + " request this filter guards, or a repeat may run while the first still does",
                             logPrefix, settings.lockLease());
                 }
-            } else {
-                redisCall.failedUnwatched(cause);
+                return;
+            }
+            redisCall.failedUnwatched(cause);
+            guard.abandon(id, owner); // not held until lockLease: the client has its answer, a retry may run
+            long now = System.nanoTime();
+            long next = nextStoreWarning.get();
+            if (now - next >= 0 && nextStoreWarning.compareAndSet(next, now + TimeUnit.SECONDS.toNanos(10))) {
+                LOG.warn("{} could not store the record of a request (lock released, so a repeat runs again): {}",
+                        logPrefix, cause.toString());
             }
         });
     }

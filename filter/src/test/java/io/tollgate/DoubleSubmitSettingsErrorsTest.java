@@ -32,18 +32,21 @@ class DoubleSubmitSettingsErrorsTest {
         return Stream.of(
                 arguments("windw", "10s", "init-param [windw] was [10s]: DoubleSubmitFilter has no such setting;"
                         + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
-                        + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxResponseBytes, methods, mode,"
+                        + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxBufferedBytes, maxResponseBytes,"
+                        + " maxStoredBytesPerClient, methods, mode,"
                         + " onBackendFailure, redisAddress, redissonConfig, trustedProxies, waitTimeout, window]"
                         + " (filter [orders])"),
                 arguments("limits", "10/s", "init-param [limits] was [10/s]: DoubleSubmitFilter has no such setting;"
                         + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
-                        + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxResponseBytes, methods, mode,"
+                        + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxBufferedBytes, maxResponseBytes,"
+                        + " maxStoredBytesPerClient, methods, mode,"
                         + " onBackendFailure, redisAddress, redissonConfig, trustedProxies, waitTimeout, window]"
                         + " (filter [orders])"),
                 arguments("redisAdress", "redis://app:s3cret@127.0.0.1:6379", "init-param [redisAdress] was"
                         + " [redis://app:***@127.0.0.1:6379]: DoubleSubmitFilter has no such setting;"
                         + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
-                        + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxResponseBytes, methods, mode,"
+                        + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxBufferedBytes, maxResponseBytes,"
+                        + " maxStoredBytesPerClient, methods, mode,"
                         + " onBackendFailure, redisAddress, redissonConfig, trustedProxies, waitTimeout, window]"
                         + " (filter [orders])"),
                 arguments("mode", "replays", "init-param [mode] was [replays]: must be one of reject, replay"
@@ -69,6 +72,10 @@ class DoubleSubmitSettingsErrorsTest {
                         + " up to this size are held in memory (filter [orders])"),
                 arguments("maxBodyBytes", "lots", "init-param [maxBodyBytes] was [lots]: must be a size like 512B,"
                         + " 64KB or 1MB (filter [orders])"),
+                arguments("maxBufferedBytes", "32GB", "init-param [maxBufferedBytes] was [32GB]: must be at most 16GB:"
+                        + " it is heap (filter [orders])"),
+                arguments("maxStoredBytesPerClient", "2GB", "init-param [maxStoredBytesPerClient] was [2GB]: must be at"
+                        + " most 1GB: it is what one client may keep in Redis (filter [orders])"),
                 arguments("maxResponseBytes", "100MB", "init-param [maxResponseBytes] was [100MB]: must be at most"
                         + " 16MB: stored responses live in Redis (filter [orders])"),
                 arguments("methods", "PO ST", "init-param [methods] was [PO ST]: method [PO ST] is not an HTTP method"

@@ -59,6 +59,9 @@ final class JettyApp extends TestApp {
 
     private ServerConnector connector(String host) {
         ServerConnector c = new ServerConnector(server, 1, 1);
+        // room for the huge headers some tests send back (Jetty's default is 8 KB)
+        c.getConnectionFactory(org.eclipse.jetty.server.HttpConnectionFactory.class).getHttpConfiguration()
+                .setResponseHeaderSize(256 * 1024);
         c.setHost(host);
         c.setPort(0);
         server.addConnector(c);

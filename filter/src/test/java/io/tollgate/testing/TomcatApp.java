@@ -36,6 +36,10 @@ final class TomcatApp extends TestApp {
         v6.setPort(0);
         v6.setProperty("address", "::1");
         tomcat.getService().addConnector(v6);
+        for (Connector c : new Connector[] {v4, v6}) {
+            // room for the huge headers some tests send back (Tomcat's default is 8 KB)
+            c.setProperty("maxHttpResponseHeaderSize", Integer.toString(256 * 1024));
+        }
         if (spec.maxThreads > 0) {
             for (Connector c : new Connector[] {v4, v6}) {
                 c.setProperty("maxThreads", Integer.toString(spec.maxThreads));

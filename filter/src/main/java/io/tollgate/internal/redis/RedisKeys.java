@@ -16,6 +16,7 @@ import java.util.Base64;
  * &lt;prefix&gt;rrl:{&lt;policy&gt;:&lt;hash&gt;}:&lt;period&gt;   one limit's RRateLimiter (rratelimiter; Redisson adds :value, :permits)
  * &lt;prefix&gt;ds:{&lt;hash&gt;}:lock          a double submit's lock while the first request runs
  * &lt;prefix&gt;ds:{&lt;hash&gt;}:done          its completion record (with the response to replay, in replay mode)
+ * &lt;prefix&gt;ds:{&lt;hash&gt;}:stored        the bytes of stored responses one client keeps (maxStoredBytesPerClient)
  * &lt;prefix&gt;out:{&lt;name&gt;}             one OutboundLimiter's log (sliding-log)
  * &lt;prefix&gt;out:{&lt;name&gt;}:tb          its token buckets (token-bucket)
  * &lt;prefix&gt;out:{&lt;name&gt;}:&lt;period&gt;    one OutboundLimiter limit's RRateLimiter (rratelimiter)
@@ -61,6 +62,11 @@ public final class RedisKeys {
 
     private static String submission(String prefix, String identity) {
         return prefix + "ds:{" + hash(identity) + "}";
+    }
+
+    /** The counter of the bytes one client's stored responses keep. */
+    public static String clientStorage(String prefix, String client) {
+        return prefix + "ds:{" + hash("stored|" + client) + "}:stored";
     }
 
     /** The lock of a submission while its first request runs (a Redisson lock hash). */

@@ -95,6 +95,20 @@ public final class DoubleSubmitResponses {
     }
 
     /**
+     * Whether an answer is worth a record: not a failure (5xx), and not one that says the request did nothing
+     * (404, 405, 401, 403, 413, 429). Those leave nothing in Redis, so a client cannot make Redis keep
+     * records by sending keyed requests to pages that do not exist; its repeat simply runs again.
+     */
+    public static boolean worthKeeping(int status) {
+        switch (status) {
+            case 401: case 403: case 404: case 405: case 413: case 429:
+                return false;
+            default:
+                return status < 500;
+        }
+    }
+
+    /**
      * What a successful first request leaves for its repeats: its response when it was captured whole
      * ({@code capture} is null in reject mode), else a marker that it ran.
      */

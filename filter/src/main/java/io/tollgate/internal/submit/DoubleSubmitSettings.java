@@ -60,15 +60,26 @@ public final class DoubleSubmitSettings {
     /** Default of {@value #PARAM_MAX_RESPONSE_BYTES}. */
     public static final String DEFAULT_MAX_RESPONSE_BYTES = "64KB";
 
+    /** Bytes of request bodies one filter holds at once; a request over it is guarded by key header only. */
+    public static final String PARAM_MAX_BUFFERED_BYTES = "maxBufferedBytes";
+    /** Default of {@value #PARAM_MAX_BUFFERED_BYTES}. */
+    public static final String DEFAULT_MAX_BUFFERED_BYTES = "64MB";
+    /** Replay only: bytes of stored responses one client may keep at once (per keyWindow). */
+    public static final String PARAM_MAX_STORED_BYTES_PER_CLIENT = "maxStoredBytesPerClient";
+    /** Default of {@value #PARAM_MAX_STORED_BYTES_PER_CLIENT}. */
+    public static final String DEFAULT_MAX_STORED_BYTES_PER_CLIENT = "1MB";
+
     /** Names only DoubleSubmitFilter takes (besides the shared ones), in documentation order. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
             CommonSettings.PARAM_METHODS, PARAM_KEY_HEADER, PARAM_FINGERPRINT, PARAM_CLIENT, PARAM_MODE, PARAM_WINDOW,
             PARAM_KEY_WINDOW, PARAM_LOCK_LEASE, PARAM_WAIT_TIMEOUT, PARAM_MAX_BODY_BYTES, PARAM_MAX_RESPONSE_BYTES,
-            CommonSettings.PARAM_EXCLUDE, CommonSettings.PARAM_TRUSTED_PROXIES, CommonSettings.PARAM_CLIENT_IP_HEADER,
+            PARAM_MAX_BUFFERED_BYTES, PARAM_MAX_STORED_BYTES_PER_CLIENT, CommonSettings.PARAM_EXCLUDE, CommonSettings.PARAM_TRUSTED_PROXIES, CommonSettings.PARAM_CLIENT_IP_HEADER,
             CommonSettings.PARAM_IPV6_PREFIX));
 
     static final long MAX_BODY_LIMIT = 64L << 20;
     static final long MAX_RESPONSE_LIMIT = 16L << 20;
+    static final long MAX_BUFFERED_LIMIT = 16L << 30;
+    static final long MAX_STORED_LIMIT = 1L << 30;
 
     /** What a repeat gets. */
     public enum Mode { REJECT, REPLAY }
@@ -87,10 +98,13 @@ public final class DoubleSubmitSettings {
     private final Duration waitTimeout;
     private final long maxBodyBytes;
     private final long maxResponseBytes;
+    private final long maxBufferedBytes;
+    private final long maxStoredBytesPerClient;
 
     private DoubleSubmitSettings(CommonSettings common, String keyHeader, boolean fingerprintBody,
             ClientIdentity client, Mode mode, Duration window, Duration keyWindow, Duration lockLease,
-            Duration waitTimeout, long maxBodyBytes, long maxResponseBytes) {
+            Duration waitTimeout, long maxBodyBytes, long maxResponseBytes, long maxBufferedBytes,
+            long maxStoredBytesPerClient) {
         this.common = common;
         this.keyHeader = keyHeader;
         this.fingerprintBody = fingerprintBody;
@@ -102,6 +116,8 @@ public final class DoubleSubmitSettings {
         this.waitTimeout = waitTimeout;
         this.maxBodyBytes = maxBodyBytes;
         this.maxResponseBytes = maxResponseBytes;
+        this.maxBufferedBytes = maxBufferedBytes;
+        this.maxStoredBytesPerClient = maxStoredBytesPerClient;
     }
 
     /** Reads and checks every setting; throws {@link InvalidSettingException} naming the first bad one. */
@@ -146,8 +162,22 @@ public final class DoubleSubmitSettings {
                     }
                     return n;
                 });
+        long maxBuffered = p.parse(PARAM_MAX_BUFFERED_BYTES, DEFAULT_MAX_BUFFERED_BYTES, t -> {
+            long n = SettingFormats.size(t);
+            if (n > MAX_BUFFERED_LIMIT) {
+                throw new IllegalArgumentException("must be at most 16GB: it is heap");
+            }
+            return n;
+        });
+        long maxStored = p.parse(PARAM_MAX_STORED_BYTES_PER_CLIENT, DEFAULT_MAX_STORED_BYTES_PER_CLIENT, t -> {
+            long n = SettingFormats.size(t);
+            if (n > MAX_STORED_LIMIT) {
+                throw new IllegalArgumentException("must be at most 1GB: it is what one client may keep in Redis");
+            }
+            return n;
+        });
         return new DoubleSubmitSettings(common, keyHeader, body, client, mode, window, keyWindow, lease, wait,
-                maxBody, maxResponse);
+                maxBody, maxResponse, maxBuffered, maxStored);
     }
 
     public SharedSettings shared() {
@@ -199,6 +229,14 @@ public final class DoubleSubmitSettings {
         return maxResponseBytes;
     }
 
+    public long maxBufferedBytes() {
+        return maxBufferedBytes;
+    }
+
+    public long maxStoredBytesPerClient() {
+        return maxStoredBytesPerClient;
+    }
+
     public ClientIpResolver clientIpResolver() {
         return common.clientIpResolver();
     }
@@ -211,8 +249,9 @@ public final class DoubleSubmitSettings {
                 + ", mode=" + SettingFormats.keyword(mode) + ", window=" + SettingFormats.format(window)
                 + ", keyWindow=" + SettingFormats.format(keyWindow) + ", lockLease=" + SettingFormats.format(lockLease)
                 + (mode == Mode.REPLAY ? ", waitTimeout=" + SettingFormats.format(waitTimeout)
-                        + ", maxResponseBytes=" + maxResponseBytes : "")
-                + ", maxBodyBytes=" + maxBodyBytes + ", exclude=" + common.excludeText()
+                        + ", maxResponseBytes=" + maxResponseBytes
+                        + ", maxStoredBytesPerClient=" + maxStoredBytesPerClient : "")
+                + ", maxBodyBytes=" + maxBodyBytes + ", maxBufferedBytes=" + maxBufferedBytes + ", exclude=" + common.excludeText()
                 + ", " + common.clientAndShared();
     }
 }

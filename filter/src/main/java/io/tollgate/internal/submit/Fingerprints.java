@@ -33,12 +33,18 @@ public final class Fingerprints {
     }
 
     /**
-     * The {@code Host} the request was sent to, lower-cased: two tenants of one app (two host names) are two
-     * sites, and one's submissions are never the other's.
+     * The host name the request was sent to ({@code Host} without its port), lower-cased: two tenants of one
+     * app (two host names) are two sites, and one's submissions are never the other's; two instances behind
+     * one name, on two ports, are one site.
      */
     public static String host(HttpServletRequest request) {
         String host = request.getHeader("Host");
-        return host == null ? "" : host.trim().toLowerCase(java.util.Locale.ROOT);
+        if (host == null) {
+            return "";
+        }
+        String h = host.trim().toLowerCase(java.util.Locale.ROOT);
+        int colon = h.lastIndexOf(':');
+        return colon > h.lastIndexOf(']') ? h.substring(0, colon) : h;
     }
 
     /** The digest of a body's bytes. */

@@ -1,0 +1,39 @@
+package io.tollgate.internal.submit;
+
+import io.tollgate.internal.redis.ContainerThreads;
+import io.tollgate.internal.redis.LuaScripts;
+import io.tollgate.internal.redis.RedisKeys;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Bounds what one client can make Redis keep in stored responses ({@code maxStoredBytesPerClient} per
+ * {@code keyWindow}). Without it, 200 POSTs with random {@code Idempotency-Key}s to a 64 KB answer keep
+ * 12.8 MB for a day. Over the bound a request still runs once, and leaves a marker: its repeats get 409
+ * instead of a replay. One script call per stored response (client-storage.lua); the counter is a key of
+ * its own, in its own hash slot, so it costs a round trip of its own.
+ */
+public final class ClientStorage {
+
+    private static final String SCRIPT = LuaScripts.read(ClientStorage.class, "client-storage.lua");
+
+    private final RedissonClient client;
+
+    public ClientStorage(RedissonClient client) {
+        this.client = client;
+    }
+
+    /** Counts {@code bytes} against the client's bound; true when they fit. */
+    public CompletionStage<Boolean> take(String keyPrefix, String clientScope, long bytes, long max, Duration window) {
+        String key = RedisKeys.clientStorage(keyPrefix, clientScope);
+        CompletionStage<Long> fits = ContainerThreads.call(() -> client.getScript(StringCodec.INSTANCE).evalAsync(key,
+                RScript.Mode.READ_WRITE, SCRIPT, RScript.ReturnType.LONG, Collections.singletonList(key),
+                Long.toString(bytes), Long.toString(max), Long.toString(window.toMillis())));
+        return fits.thenApply(n -> n != null && n == 1L);
+    }
+}
