@@ -374,28 +374,35 @@ public final class DoubleSubmitFilter implements Filter {
                 record = marker;
             }
         }
-        if (localGuard != null) {
-            if (failed) {
-                localGuard.abandon(id, owner);
-            } else {
-                localGuard.complete(id, owner, record, keep);
+        if (failed || !redisHeld || record.length <= marker.length) { // a marker is too small to count
+            if (localGuard != null) {
+                if (failed) {
+                    localGuard.abandon(id, owner);
+                } else {
+                    localGuard.complete(id, owner, record, keep);
+                }
             }
-        }
-        if (!redisHeld) {
+            if (redisHeld) {
+                whenStored(id, owner, failed ? guard.abandon(id, owner) : guard.complete(id, owner, record, keep));
+            }
             return;
         }
-        CompletionStage<Void> done;
-        if (failed) {
-            done = guard.abandon(id, owner);
-        } else if (record.length <= marker.length) { // a marker: too small to count against the client
-            done = guard.complete(id, owner, record, keep);
-        } else {
-            byte[] full = record;
-            done = storage.take(settings.shared().keyPrefix(), client, full.length,
-                            settings.maxStoredBytesPerClient(), settings.keyWindow())
-                    .exceptionally(e -> false) // not counted, not kept: the marker still stops repeats
-                    .thenCompose(fits -> guard.complete(id, owner, fits ? full : marker, keep));
-        }
+        byte[] full = record;
+        whenStored(id, owner, storage.take(settings.shared().keyPrefix(), client, full.length,
+                        settings.maxStoredBytesPerClient(), settings.keyWindow())
+                .exceptionally(e -> false) // not counted, not kept: the marker still stops repeats
+                .thenCompose(fits -> {
+                    // this instance keeps what Redis keeps: a repeat gets the same answer on every instance
+                    byte[] kept = fits ? full : marker;
+                    if (localGuard != null) {
+                        localGuard.complete(id, owner, kept, keep);
+                    }
+                    return guard.complete(id, owner, kept, keep);
+                }));
+    }
+
+    /** A failure to store or release is the client's no more: the lock is released and a WARN says why. */
+    private void whenStored(String id, long owner, CompletionStage<Void> done) {
         done.whenComplete((v, e) -> {
             if (e == null) {
                 return;
