@@ -122,8 +122,9 @@ public final class OutboundLimiter implements AutoCloseable {
      *                              after the interrupt is given back)
      */
     public void acquire(Duration timeout) throws PermitTimeoutException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        if (!queue.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+        long nanos = nanos(timeout);
+        long deadline = System.nanoTime() + nanos; // compared by difference, so a wrap is harmless
+        if (!queue.tryLock(nanos, TimeUnit.NANOSECONDS)) {
             throw new PermitTimeoutException(name, limitsText, timeout);
         }
         try {
@@ -147,6 +148,14 @@ public final class OutboundLimiter implements AutoCloseable {
         } finally {
             queue.unlock();
         }
+    }
+
+    /** A timeout in nanoseconds: none below zero, and at most about 146 years instead of an overflow. */
+    private static long nanos(Duration timeout) {
+        if (timeout.isNegative()) {
+            return 0;
+        }
+        return timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE / 2)) > 0 ? Long.MAX_VALUE / 2 : timeout.toNanos();
     }
 
     /**
@@ -251,8 +260,13 @@ public final class OutboundLimiter implements AutoCloseable {
          *
          * @param client the client; the limiter never shuts it down
          * @return this builder
+         * @throws IllegalArgumentException when the client is null
          */
         public Builder redisson(RedissonClient client) {
+            if (client == null) {
+                throw new IllegalArgumentException("OutboundLimiter [" + name + "] redisson(client): the client must"
+                        + " not be null");
+            }
             this.client = client;
             return this;
         }
@@ -264,8 +278,13 @@ public final class OutboundLimiter implements AutoCloseable {
          *
          * @param context the webapp's context; {@link #close()} gives the client back
          * @return this builder
+         * @throws IllegalArgumentException when the context is null
          */
         public Builder servletContext(ServletContext context) {
+            if (context == null) {
+                throw new IllegalArgumentException("OutboundLimiter [" + name + "] servletContext(context): the context"
+                        + " must not be null");
+            }
             this.context = context;
             return this;
         }

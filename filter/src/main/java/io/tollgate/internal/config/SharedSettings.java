@@ -67,29 +67,38 @@ public final class SharedSettings {
         int database = path != null && path.length() > 1 ? Integer.parseInt(path.substring(1)) : 0;
         String withoutPath = address.getScheme() + "://" + (address.getRawUserInfo() == null ? ""
                 : address.getRawUserInfo() + "@") + address.getHost() + ":" + port(address);
-        String keyPrefix = params.parse(PARAM_KEY_PREFIX, DEFAULT_KEY_PREFIX, t -> {
-            if (t.indexOf('{') >= 0 || t.indexOf('}') >= 0) {
-                throw new IllegalArgumentException("must not contain { or } (Tollgate puts its own hash tags in keys)");
-            }
-            if (t.length() > 64) {
-                throw new IllegalArgumentException("must be at most 64 characters");
-            }
-            return t;
-        });
+        String keyPrefix = params.parse(PARAM_KEY_PREFIX, DEFAULT_KEY_PREFIX, SharedSettings::checkKeyPrefix);
         BackendFailurePolicy onFailure = params.parse(PARAM_ON_BACKEND_FAILURE,
                 DEFAULT_ON_BACKEND_FAILURE, t -> SettingFormats.keyword(t, BackendFailurePolicy.class));
-        Duration timeout = params.parse(PARAM_BACKEND_TIMEOUT, DEFAULT_BACKEND_TIMEOUT, t -> {
-            Duration d = SettingFormats.duration(t);
-            if (d.compareTo(MAX_BACKEND_TIMEOUT) > 0) {
-                throw new IllegalArgumentException("must be at most 1m: every request may wait this long");
-            }
-            return d;
-        });
+        Duration timeout = params.parse(PARAM_BACKEND_TIMEOUT, DEFAULT_BACKEND_TIMEOUT,
+                t -> checkBackendTimeout(SettingFormats.duration(t)));
         String config = params.parse(PARAM_REDISSON_CONFIG, null, t -> {
             ConfigResource.checkSyntax(t);
             return t;
         });
         return new SharedSettings(withoutPath, database, config, keyPrefix, onFailure, timeout);
+    }
+
+    /** Checks a {@code keyPrefix} (the filters' and OutboundLimiter's rule); throws stating the rule broken. */
+    public static String checkKeyPrefix(String prefix) {
+        if (prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0) {
+            throw new IllegalArgumentException("must not contain { or } (Tollgate puts its own hash tags in keys)");
+        }
+        if (prefix.length() > 64) {
+            throw new IllegalArgumentException("must be at most 64 characters");
+        }
+        return prefix;
+    }
+
+    /** Checks a {@code backendTimeout} (the filters' and OutboundLimiter's rule); throws stating the rule broken. */
+    public static Duration checkBackendTimeout(Duration timeout) {
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw new IllegalArgumentException("must be longer than zero");
+        }
+        if (timeout.compareTo(MAX_BACKEND_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("must be at most 1m: every request may wait this long");
+        }
+        return timeout;
     }
 
     private static URI redisUri(String text) {

@@ -82,16 +82,26 @@ public final class OutboundSettings {
                     : Duration.ofMillis(Math.max(DEFAULT_MARGIN_MILLIS, l.period().toMillis() / 50));
             held.add(new Limit(l.count(), l.period().plus(m), l.burst(), l.algorithm()));
         }
-        String prefix = keyPrefix != null ? keyPrefix
+        String prefix = keyPrefix != null ? checked("keyPrefix", keyPrefix, SharedSettings::checkKeyPrefix)
                 : shared != null ? shared.keyPrefix() : SharedSettings.DEFAULT_KEY_PREFIX;
         BackendFailurePolicy onFailure = onBackendFailure != null ? onBackendFailure
                 : shared != null ? shared.onBackendFailure()
                 : SettingFormats.keyword(SharedSettings.DEFAULT_ON_BACKEND_FAILURE, BackendFailurePolicy.class);
-        Duration timeout = backendTimeout != null ? backendTimeout
+        Duration timeout = backendTimeout != null
+                ? checked("backendTimeout", backendTimeout, SharedSettings::checkBackendTimeout)
                 : shared != null ? shared.backendTimeout() : SettingFormats.duration(SharedSettings.DEFAULT_BACKEND_TIMEOUT);
         return new OutboundSettings(name, limitsText, Collections.unmodifiableList(held),
                 algorithm == Algorithm.TOKEN_BUCKET ? RedisKeys.outboundBuckets(prefix, name)
                         : RedisKeys.outbound(prefix, name), onFailure, timeout);
+    }
+
+    /** Applies one of the filters' checks to a builder value: the same rule, named like the builder's method. */
+    private static <T> T checked(String name, T value, java.util.function.UnaryOperator<T> check) {
+        try {
+            return check.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + " [" + value + "] " + e.getMessage(), e);
+        }
     }
 
     /**
