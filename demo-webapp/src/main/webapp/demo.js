@@ -38,12 +38,15 @@ function nextInstance() {
   return inst;
 }
 
+// the webapp's path ('/' or e.g. '/tollgate-demo/'): every call is relative to it, never to the server root
+const BASE = new URL('.', location.href).pathname;
+
 function url(inst, path) {
-  return inst.origin + path;
+  return inst.origin + BASE + path.replace(/^\//, '');
 }
 
 async function loadInstances() {
-  const res = await fetch('/api/status', {cache: 'no-store'});
+  const res = await fetch('api/status', {cache: 'no-store'});
   const status = await res.json();
   const here = location.protocol + '//' + location.hostname;
   const ports = (status.instances || []).map(o => new URL(o).port);
@@ -275,7 +278,7 @@ async function drawTimeline(mode, click) {
 async function outbound(mode) {
   const box = $('result-' + mode);
   box.textContent = 'running for 3 s (after 1 s for the provider to forget the last run)…';
-  const res = await fetch('/api/outbound?mode=' + mode + '&seconds=3', {cache: 'no-store'});
+  const res = await fetch('api/outbound?mode=' + mode + '&seconds=3', {cache: 'no-store'});
   const r = await res.json();
   if (!res.ok) { box.textContent = r.error || res.status; return; }
   const total = r.ok + r.refused429;

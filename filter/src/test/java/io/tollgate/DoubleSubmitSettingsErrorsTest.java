@@ -143,7 +143,8 @@ class DoubleSubmitSettingsErrorsTest {
         TestApp.StartupFailure failure = deployFails(
                 TestApp.Kind.JETTY.builder().contextParam("tollgate.window", "10s"), orders());
         assertEquals("context-param [tollgate.window] was [10s]: not a shared Tollgate setting; context-params may"
-                + " set [backendTimeout, keyPrefix, onBackendFailure, redisAddress, redissonConfig] (other settings"
+                + " set [tollgate.backendTimeout, tollgate.keyPrefix, tollgate.onBackendFailure, tollgate.redisAddress,"
+                + " tollgate.redissonConfig] (other settings"
                 + " are init-params of each filter) (filter [orders])", failure.getMessage());
     }
 

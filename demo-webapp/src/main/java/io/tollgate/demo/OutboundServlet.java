@@ -41,6 +41,7 @@ public class OutboundServlet extends HttpServlet {
     private transient OutboundLimiter alpha;
     private transient OutboundLimiter beta;
     private transient HttpClient http;
+    private transient ExecutorService httpThreads;
 
     @Override
     public void init() throws ServletException {
@@ -49,7 +50,9 @@ public class OutboundServlet extends HttpServlet {
                 .servletContext(getServletContext()).build();
         beta = OutboundLimiter.builder("demo-beta", UpstreamServlet.LIMIT + "/1s")
                 .servletContext(getServletContext()).build();
-        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        // the client's threads are ours to stop on undeploy (its default executor outlives the webapp)
+        httpThreads = Executors.newCachedThreadPool();
+        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).executor(httpThreads).build();
     }
 
     @Override
@@ -176,6 +179,16 @@ public class OutboundServlet extends HttpServlet {
         }
         if (beta != null) {
             beta.close();
+        }
+        if (http != null) {
+            try {
+                // Java 21+: stops the client's selector thread now; on 17 it ends once the client is collected
+                HttpClient.class.getMethod("shutdownNow").invoke(http);
+            } catch (ReflectiveOperationException e) {
+                // Java 17: no such method
+            }
+            http = null;
+            httpThreads.shutdownNow();
         }
     }
 }

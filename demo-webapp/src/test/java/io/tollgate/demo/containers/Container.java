@@ -17,14 +17,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A container with a WAR deployed from its real web.xml: Jetty 12 in this JVM, or Tomcat 9, 10.1 or 11
- * each in a JVM of its own with only its jars (copied to target/containers/ by the build).
+ * A container with a WAR deployed from its real web.xml: Jetty 12 in this JVM, or any of them (Tomcat 9,
+ * 10.1, 11, Jetty 10, 12) in a JVM of its own with only its jars (copied to target/containers/ by the build).
  */
 public abstract class Container implements AutoCloseable {
 
     /** Every container the contract suite covers, with the WAR flavour it takes. */
     public enum Kind {
-        JETTY_12(false), TOMCAT_9(true), TOMCAT_10_1(false), TOMCAT_11(false);
+        JETTY_12(false), TOMCAT_9(true), TOMCAT_10_1(false), TOMCAT_11(false), JETTY_10(true);
 
         /** Whether it takes the javax.servlet build. */
         public final boolean javax;
@@ -34,7 +34,21 @@ public abstract class Container implements AutoCloseable {
         }
 
         String jarsDir() {
-            return name().toLowerCase().replace("tomcat_", "tomcat-").replace('_', '.');
+            return name().toLowerCase().replaceFirst("_", "-").replace('_', '.');
+        }
+
+        /** The class that deploys a WAR in this container in a JVM of its own. */
+        Class<?> launcher() {
+            return name().startsWith("JETTY") ? JettyMain.class : TomcatMain.class;
+        }
+
+        /** This container's jars (its servlet API among them). */
+        public Path jars() throws IOException {
+            Path jars = Paths.get(System.getProperty("tollgate.containers", "target/containers")).resolve(jarsDir());
+            if (!Files.isDirectory(jars)) {
+                throw new IOException("no " + jars + ": the build copies each container's jars there (mvn verify)");
+            }
+            return jars;
         }
     }
 
@@ -42,8 +56,12 @@ public abstract class Container implements AutoCloseable {
     public static final class DeployFailed extends Exception {
         private static final long serialVersionUID = 1L;
 
-        DeployFailed(String message) {
+        /** What the container logged up to the failure ("" when in this JVM). */
+        public final String log;
+
+        DeployFailed(String message, String log) {
             super(message);
+            this.log = log;
         }
     }
 
@@ -57,7 +75,32 @@ public abstract class Container implements AutoCloseable {
 
     /** Deploys {@code war} in a container of {@code kind}, with {@code REDIS_URL} set for its web.xml. */
     public static Container deploy(Kind kind, Path war, String redisUrl) throws Exception {
-        return kind == Kind.JETTY_12 ? new InProcessJetty(war, redisUrl) : new ChildTomcat(kind, war, redisUrl);
+        return kind == Kind.JETTY_12 ? new InProcessJetty(war, redisUrl) : new Child(kind, war, redisUrl);
+    }
+
+    /** Like {@link #deploy}, always in a JVM of its own holding nothing but the container's jars. */
+    public static Container deployAlone(Kind kind, Path war, String redisUrl) throws Exception {
+        return new Child(kind, war, redisUrl);
+    }
+
+    /**
+     * The command that runs {@code kind}'s launcher in a JVM of its own, with only the container's jars and
+     * the launcher's classes, {@code REDIS_URL} set and its temporary files in {@code work}.
+     */
+    static List<String> command(Kind kind, String redisUrl, Path work, String... args) throws Exception {
+        String launcher = Paths.get(TomcatMain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                + File.pathSeparator
+                + Paths.get(StartupErrors.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-Xmx256m", "-DREDIS_URL=" + redisUrl, "-Djava.io.tmpdir=" + work,
+                "-cp", kind.jars().resolve("*") + File.pathSeparator + launcher, kind.launcher().getName()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** What the container has logged so far (its standard output and error), or "" when in this JVM. */
+    public String log() throws IOException {
+        return "";
     }
 
     /** The demo WAR for this container: the jakarta one, or its javax.servlet build. */
@@ -78,7 +121,7 @@ public abstract class Container implements AutoCloseable {
                 while (t.getCause() != null && t.getCause() != t) {
                     t = t.getCause();
                 }
-                throw new DeployFailed(t.getMessage());
+                throw new DeployFailed(t.getMessage(), "");
             }
         }
 
@@ -93,39 +136,31 @@ public abstract class Container implements AutoCloseable {
         }
     }
 
-    private static final class ChildTomcat extends Container {
+    private static final class Child extends Container {
         private final Process process;
+        private final Path logFile;
         private final int port;
 
-        ChildTomcat(Kind kind, Path war, String redisUrl) throws Exception {
-            Path jars = Paths.get(System.getProperty("tollgate.containers", "target/containers")).resolve(kind.jarsDir());
-            if (!Files.isDirectory(jars)) {
-                throw new IOException("no " + jars + ": the build copies each container's jars there (mvn verify)");
-            }
+        Child(Kind kind, Path war, String redisUrl) throws Exception {
             Path work = Files.createTempDirectory(Files.createDirectories(WORK), kind.jarsDir() + "-");
             Path status = work.resolve("status");
-            String launcher = Paths.get(TomcatMain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                    + File.pathSeparator
-                    + Paths.get(StartupErrors.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                    "-Xmx256m", "-DREDIS_URL=" + redisUrl,
-                    "-cp", jars.resolve("*") + File.pathSeparator + launcher,
-                    TomcatMain.class.getName(), war.toString(), work.toString(), status.toString()));
+            logFile = work.resolve("container.log");
+            List<String> cmd = command(kind, redisUrl, work, war.toString(), work.toString(), status.toString());
             process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(work.resolve("container.log").toFile()).start();
+                    .redirectOutput(logFile.toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!Files.exists(status)) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
                     process.destroyForcibly();
                     throw new IOException(kind + " did not report; its log: "
-                            + Files.readString(work.resolve("container.log")));
+                            + Files.readString(logFile));
                 }
                 Thread.sleep(50);
             }
             String answer = Files.readString(status, StandardCharsets.UTF_8);
             if (answer.startsWith("FAILED ")) {
                 close0();
-                throw new DeployFailed(answer.substring("FAILED ".length()));
+                throw new DeployFailed(answer.substring("FAILED ".length()), log());
             }
             port = Integer.parseInt(answer.substring("PORT ".length()).trim());
         }
@@ -133,6 +168,11 @@ public abstract class Container implements AutoCloseable {
         @Override
         public int port() {
             return port;
+        }
+
+        @Override
+        public String log() throws IOException {
+            return Files.readString(logFile, StandardCharsets.UTF_8);
         }
 
         private void close0() throws Exception {

@@ -1,6 +1,5 @@
 package io.tollgate.demo.containers;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tollgate.testing.Http;
 import io.tollgate.testing.RedisServer;
@@ -61,22 +60,8 @@ class ContainerContractIT {
             for (int i = 0; i < 9; i++) {
                 assertEquals(200, Http.get(c.uri("/api/quote")).statusCode());
             }
-            HttpResponse<String> rejected = Http.get(c.uri("/api/quote"));
-            assertEquals(429, rejected.statusCode());
-            assertTrue(Long.parseLong(rejected.headers().firstValue("Retry-After").orElse("0")) >= 1);
-            assertEquals("application/problem+json", rejected.headers().firstValue("Content-Type").orElse(""));
-            JsonNode problem = JSON.readTree(rejected.body());
-            assertEquals(429, problem.get("status").asInt());
-            assertEquals("api", problem.get("policy").asText());
-
-            List<HttpRequest> five = new ArrayList<>();
-            for (int i = 0; i < 5; i++) {
-                five.add(Http.request(c.uri("/orders/reject"), "Content-Type", "text/plain")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"order\":\"" + kind + "\"}")).build());
-            }
-            List<HttpResponse<String>> answers = Http.sendAll(five);
-            assertEquals(1, answers.stream().filter(r -> r.statusCode() == 201).count());
-            assertEquals(4, answers.stream().filter(r -> r.statusCode() == 409).count());
+            Contract.assertRejectedBy("api", Http.get(c.uri("/api/quote")));
+            Contract.assertOneOfFiveIdenticalSubmitsRuns(c.uri("/orders/reject"), "{\"order\":\"" + kind + "\"}");
             int ran = JSON.readTree(Http.get(c.uri("/api/status")).body()).get("orders").get("reject").asInt();
             assertEquals(1, ran);
 

@@ -24,9 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
- * Undeploy and redeploy the demo WAR in one running Tomcat: the undeployed webapp leaves no thread
- * behind, Tomcat's own leak detection reports nothing (no thread, no thread-local on its threads), and
- * the redeployed webapp enforces its limits again.
+ * Undeploy and redeploy the demo WAR in one running Tomcat, three times: the undeployed webapp leaves no
+ * thread behind, Tomcat's own leak detection reports nothing (no thread, no thread-local on its threads),
+ * nothing loads a class of a stopped webapp ("Illegal access"), and the redeployed webapp enforces its
+ * limits again.
  */
 class RedeployIT {
 
@@ -45,10 +46,15 @@ class RedeployIT {
             // Tomcat's own leak detection runs when a webapp stops: it reports threads the webapp left
             // running and thread-locals it left on the container's threads
             List<String> leakReports = new CopyOnWriteArrayList<>();
+            // and, at INFO, each class a stopped webapp was asked for (e.g. by a thread it left behind)
+            List<String> illegalAccess = new CopyOnWriteArrayList<>();
             Handler capture = new Handler() {
                 @Override
                 public void publish(LogRecord record) {
                     String message = record.getMessage() == null ? "" : record.getMessage();
+                    if (message.contains("Illegal access")) {
+                        illegalAccess.add(message + (record.getThrown() == null ? "" : " " + record.getThrown()));
+                    }
                     if (record.getLevel().intValue() >= Level.WARNING.intValue()
                             && String.valueOf(record.getSourceClassName()).contains("WebappClassLoaderBase")
                             && !message.contains("--add-opens")) {
@@ -68,7 +74,9 @@ class RedeployIT {
             try {
                 deployUseAndUndeploy(tomcat, redis, 1);
                 deployUseAndUndeploy(tomcat, redis, 2);
+                deployUseAndUndeploy(tomcat, redis, 3);
                 assertEquals(List.of(), leakReports, "Tomcat's leak reports");
+                assertEquals(List.of(), illegalAccess, "classes loaded from a stopped webapp");
             } finally {
                 Logger.getLogger("").removeHandler(capture);
                 tomcat.stop();

@@ -25,6 +25,10 @@ public final class TomcatMain {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 3 && args[3].equals("standalone")) {
+            standalone(Paths.get(args[1]), Paths.get(args[2]));
+            return;
+        }
         Path war = Paths.get(args[0]);
         Path work = Paths.get(args[1]);
         Path status = Paths.get(args[2]);
@@ -51,5 +55,46 @@ public final class TomcatMain {
         tomcat.stop();
         tomcat.destroy();
         System.exit(0);
+    }
+
+    /**
+     * Tomcat as its distribution runs: webapps deployed by the host from {@code WORK/webapps} (autoDeploy,
+     * so a deleted folder is undeployed), checked every second instead of every ten. Writes
+     * {@code PORT <n>} once started and {@code STATUS.removed} once a webapp has been undeployed. On EOF
+     * of its standard input it stops Tomcat and returns: the JVM then exits only if nothing else runs,
+     * as with {@code shutdown.sh}.
+     */
+    private static void standalone(Path work, Path status) throws Exception {
+        Tomcat tomcat = new Tomcat();
+        tomcat.setBaseDir(work.toAbsolutePath().toString());
+        tomcat.setPort(0);
+        tomcat.getConnector().setProperty("address", "127.0.0.1");
+        org.apache.catalina.Host host = tomcat.getHost();
+        host.setAppBase(work.resolve("webapps").toAbsolutePath().toString());
+        host.setAutoDeploy(true);
+        host.addLifecycleListener(new org.apache.catalina.startup.HostConfig());
+        host.addContainerListener(event -> {
+            if (org.apache.catalina.Container.REMOVE_CHILD_EVENT.equals(event.getType())) {
+                write(status.resolveSibling(status.getFileName() + ".removed"), "REMOVED");
+            }
+        });
+        tomcat.getEngine().setBackgroundProcessorDelay(1);
+        tomcat.start();
+        write(status, "PORT " + tomcat.getConnector().getLocalPort());
+        while (System.in.read() >= 0) {
+            // nothing to read; waiting for EOF
+        }
+        tomcat.stop();
+        tomcat.destroy();
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.write(tmp, text.getBytes(StandardCharsets.UTF_8));
+            Files.move(tmp, file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -98,8 +98,10 @@ public final class FilterParams {
                 String origin = "context-param [" + contextName + "]";
                 String raw = context.getInitParameter(contextName);
                 if (!shared.contains(name)) {
+                    TreeSet<String> contextNames = new TreeSet<>();
+                    shared.forEach(n -> contextNames.add(CONTEXT_PARAM_PREFIX + n));
                     throw new InvalidSettingException(origin + " was [" + UriPasswords.mask(raw)
-                            + "]: not a shared Tollgate setting; context-params may set " + new TreeSet<>(shared)
+                            + "]: not a shared Tollgate setting; context-params may set " + contextNames
                             + " (other settings are init-params of each filter)" + suffix(filterName));
                 }
                 if (!params.containsKey(name)) {

@@ -7,7 +7,9 @@ import jakarta.servlet.ServletContext;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.BaseConfig;
+import org.redisson.config.BaseMasterSlaveServersConfig;
 import org.redisson.config.Config;
+import org.redisson.config.SingleServerConfig;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.nodes.MappingNode;
@@ -35,6 +37,15 @@ public final class RedissonClients {
     private static final String REGISTRY_ATTRIBUTE = "io.tollgate.internal.clients";
     private static final String[] SERVER_SECTIONS = {"singleServerConfig", "clusterServersConfig",
         "sentinelServersConfig", "replicatedServersConfig", "masterSlaveServersConfig"};
+
+    /**
+     * Connections a client keeps open while idle, per Redis node. Redisson's default (24, plus one for
+     * pub/sub) suits an application's client; a filter makes one short call per request, so a few suffice and
+     * the pool grows under load (up to {@link #MAX_CONNECTIONS}), then shrinks back after 10 s idle.
+     */
+    public static final int MIN_IDLE_CONNECTIONS = 2;
+    /** The most connections a client opens to one Redis node (Redisson's default: 64). */
+    public static final int MAX_CONNECTIONS = 32;
 
     /** A filter's use of a client; {@link #close()} gives it back. */
     public interface Lease extends AutoCloseable {
@@ -197,7 +208,10 @@ public final class RedissonClients {
                     .setDatabase(settings.database())
                     .setTimeout(timeout)
                     .setConnectTimeout(connectTimeout)
-                    .setRetryAttempts(0);
+                    .setRetryAttempts(0)
+                    .setConnectionMinimumIdleSize(MIN_IDLE_CONNECTIONS)
+                    .setConnectionPoolSize(MAX_CONNECTIONS)
+                    .setSubscriptionConnectionMinimumIdleSize(0);
             return config;
         }
         String yaml = ConfigResource.read(context, settings.redissonConfig());
@@ -228,7 +242,41 @@ public final class RedissonClients {
         if (!server.contains("connectTimeout")) {
             servers.setConnectTimeout(connectTimeout);
         }
+        sizePool(servers, server);
         return config;
+    }
+
+    /** Tollgate's pool sizes, for each that the user's redissonConfig does not set itself. */
+    private static void sizePool(BaseConfig<?> servers, Set<String> set) {
+        if (servers instanceof SingleServerConfig) {
+            SingleServerConfig single = (SingleServerConfig) servers;
+            if (!set.contains("connectionMinimumIdleSize")) {
+                single.setConnectionMinimumIdleSize(Math.min(MIN_IDLE_CONNECTIONS, single.getConnectionPoolSize()));
+            }
+            if (!set.contains("connectionPoolSize")) {
+                single.setConnectionPoolSize(Math.max(MAX_CONNECTIONS, single.getConnectionMinimumIdleSize()));
+            }
+            if (!set.contains("subscriptionConnectionMinimumIdleSize")) {
+                single.setSubscriptionConnectionMinimumIdleSize(0);
+            }
+        } else if (servers instanceof BaseMasterSlaveServersConfig) {
+            BaseMasterSlaveServersConfig<?> nodes = (BaseMasterSlaveServersConfig<?>) servers;
+            if (!set.contains("masterConnectionMinimumIdleSize")) {
+                nodes.setMasterConnectionMinimumIdleSize(Math.min(MIN_IDLE_CONNECTIONS, nodes.getMasterConnectionPoolSize()));
+            }
+            if (!set.contains("masterConnectionPoolSize")) {
+                nodes.setMasterConnectionPoolSize(Math.max(MAX_CONNECTIONS, nodes.getMasterConnectionMinimumIdleSize()));
+            }
+            if (!set.contains("slaveConnectionMinimumIdleSize")) {
+                nodes.setSlaveConnectionMinimumIdleSize(Math.min(MIN_IDLE_CONNECTIONS, nodes.getSlaveConnectionPoolSize()));
+            }
+            if (!set.contains("slaveConnectionPoolSize")) {
+                nodes.setSlaveConnectionPoolSize(Math.max(MAX_CONNECTIONS, nodes.getSlaveConnectionMinimumIdleSize()));
+            }
+            if (!set.contains("subscriptionConnectionMinimumIdleSize")) {
+                nodes.setSubscriptionConnectionMinimumIdleSize(0);
+            }
+        }
     }
 
     /** The keys the YAML sets at top level and in its servers section, without building any object. */

@@ -65,7 +65,7 @@ public final class FilterLifecycle<S> {
             params = FilterParams.read(config, kind, names, SharedSettings.NAMES);
             settings = parse.apply(params);
         } catch (InvalidSettingException e) {
-            throw new ServletException(e.getMessage());
+            throw failed(log, logPrefix, new ServletException(e.getMessage()));
         }
         SharedSettings shared = sharedOf.apply(settings);
         RedissonClients.Lease lease;
@@ -73,10 +73,19 @@ public final class FilterLifecycle<S> {
             lease = RedissonClients.acquire(config.getServletContext(), shared);
         } catch (IllegalArgumentException e) {
             // a YAML parser's message may quote the file, passwords included: masked, and its cause not chained
-            throw new ServletException(params.invalid(SharedSettings.PARAM_REDISSON_CONFIG,
-                    UriPasswords.mask(e.getMessage())).getMessage());
+            throw failed(log, logPrefix, new ServletException(params.invalid(SharedSettings.PARAM_REDISSON_CONFIG,
+                    UriPasswords.mask(e.getMessage())).getMessage()));
         }
         return new FilterLifecycle<>(kind, logPrefix, log, settings, shared, lease);
+    }
+
+    /**
+     * Logs why the filter did not start, once, at ERROR: containers report a failed filter where operators
+     * may not look (Tomcat: only in localhost.DATE.log, while catalina.out says "One or more Filters failed").
+     */
+    private static ServletException failed(Logger log, String logPrefix, ServletException e) {
+        log.error("{} did not start: {}", logPrefix, e.getMessage());
+        return e;
     }
 
     /**

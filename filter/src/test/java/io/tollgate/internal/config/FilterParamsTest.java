@@ -79,7 +79,7 @@ class FilterParamsTest {
     @Test
     void contextParamForAFilterOnlySettingIsRejected() {
         assertEquals("context-param [tollgate.limits] was [10/s]: not a shared Tollgate setting; context-params may"
-                        + " set [keyPrefix, redisAddress] (other settings are init-params of each filter)"
+                        + " set [tollgate.keyPrefix, tollgate.redisAddress] (other settings are init-params of each filter)"
                         + " (filter [api])",
                 readError(filter("api").contextParam("tollgate.limits", "10/s")));
     }
