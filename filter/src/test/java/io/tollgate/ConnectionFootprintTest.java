@@ -22,22 +22,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ConnectionFootprintTest {
 
     @Test
-    void aWebappWithBothFiltersKeepsTwoConnectionsOpen() throws Exception {
+    void aWebappWithBothFiltersKeepsFiveConnectionsOpen() throws Exception {
         try (RedisServer redis = RedisServer.startNew(); TestApp app = bothFilters(redis, null)) {
             use(app);
-            assertEquals(2, otherClients(redis), "connections of the webapp");
+            assertEquals(5, otherClients(redis), "connections of the webapp: 4 + 1 for pub/sub");
         }
     }
 
     @Test
-    void aRedissonConfigSettingThePoolKeepsItsOwnSize() throws Exception {
+    void aRedissonConfigStatingRedissonsDefaultPoolKeepsTwentyFiveOpen() throws Exception {
         try (RedisServer redis = RedisServer.startNew()) {
             Path yaml = Files.createTempFile("redisson-", ".yaml");
             Files.writeString(yaml, "singleServerConfig:\n  address: \"" + redis.url() + "\"\n"
-                    + "  connectionMinimumIdleSize: 5\n");
+                    + "  connectionMinimumIdleSize: 24\n");
             try (TestApp app = bothFilters(redis, "file:" + yaml)) {
                 use(app);
-                assertEquals(5, otherClients(redis), "connections of the webapp");
+                assertEquals(25, otherClients(redis), "connections of the webapp: 24 + 1 for pub/sub");
             } finally {
                 Files.delete(yaml);
             }

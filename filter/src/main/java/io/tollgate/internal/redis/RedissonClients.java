@@ -39,13 +39,12 @@ public final class RedissonClients {
         "sentinelServersConfig", "replicatedServersConfig", "masterSlaveServersConfig"};
 
     /**
-     * Connections a client keeps open while idle, per Redis node. Redisson's default (24, plus one for
-     * pub/sub) suits an application's client; a filter makes one short call per request, so a few suffice and
-     * the pool grows under load (up to {@link #MAX_CONNECTIONS}), then shrinks back after 10 s idle.
+     * Connections a client keeps open to each Redis node while idle. Redisson's default, 24 (plus one for
+     * pub/sub), suits an application's client; a filter makes one short call per request. Under load the
+     * pool grows (to Redisson's 64) and shrinks back after 10 s idle; the pool is not capped lower, since a
+     * request that waits for a free connection past backendTimeout takes the fallback.
      */
-    public static final int MIN_IDLE_CONNECTIONS = 2;
-    /** The most connections a client opens to one Redis node (Redisson's default: 64). */
-    public static final int MAX_CONNECTIONS = 32;
+    public static final int IDLE_CONNECTIONS = 4;
 
     /** A filter's use of a client; {@link #close()} gives it back. */
     public interface Lease extends AutoCloseable {
@@ -209,9 +208,7 @@ public final class RedissonClients {
                     .setTimeout(timeout)
                     .setConnectTimeout(connectTimeout)
                     .setRetryAttempts(0)
-                    .setConnectionMinimumIdleSize(MIN_IDLE_CONNECTIONS)
-                    .setConnectionPoolSize(MAX_CONNECTIONS)
-                    .setSubscriptionConnectionMinimumIdleSize(0);
+                    .setConnectionMinimumIdleSize(IDLE_CONNECTIONS);
             return config;
         }
         String yaml = ConfigResource.read(context, settings.redissonConfig());
@@ -246,35 +243,20 @@ public final class RedissonClients {
         return config;
     }
 
-    /** Tollgate's pool sizes, for each that the user's redissonConfig does not set itself. */
+    /** Tollgate's idle connections, where the user's redissonConfig does not state them itself. */
     private static void sizePool(BaseConfig<?> servers, Set<String> set) {
         if (servers instanceof SingleServerConfig) {
             SingleServerConfig single = (SingleServerConfig) servers;
             if (!set.contains("connectionMinimumIdleSize")) {
-                single.setConnectionMinimumIdleSize(Math.min(MIN_IDLE_CONNECTIONS, single.getConnectionPoolSize()));
-            }
-            if (!set.contains("connectionPoolSize")) {
-                single.setConnectionPoolSize(Math.max(MAX_CONNECTIONS, single.getConnectionMinimumIdleSize()));
-            }
-            if (!set.contains("subscriptionConnectionMinimumIdleSize")) {
-                single.setSubscriptionConnectionMinimumIdleSize(0);
+                single.setConnectionMinimumIdleSize(Math.min(IDLE_CONNECTIONS, single.getConnectionPoolSize()));
             }
         } else if (servers instanceof BaseMasterSlaveServersConfig) {
             BaseMasterSlaveServersConfig<?> nodes = (BaseMasterSlaveServersConfig<?>) servers;
             if (!set.contains("masterConnectionMinimumIdleSize")) {
-                nodes.setMasterConnectionMinimumIdleSize(Math.min(MIN_IDLE_CONNECTIONS, nodes.getMasterConnectionPoolSize()));
-            }
-            if (!set.contains("masterConnectionPoolSize")) {
-                nodes.setMasterConnectionPoolSize(Math.max(MAX_CONNECTIONS, nodes.getMasterConnectionMinimumIdleSize()));
+                nodes.setMasterConnectionMinimumIdleSize(Math.min(IDLE_CONNECTIONS, nodes.getMasterConnectionPoolSize()));
             }
             if (!set.contains("slaveConnectionMinimumIdleSize")) {
-                nodes.setSlaveConnectionMinimumIdleSize(Math.min(MIN_IDLE_CONNECTIONS, nodes.getSlaveConnectionPoolSize()));
-            }
-            if (!set.contains("slaveConnectionPoolSize")) {
-                nodes.setSlaveConnectionPoolSize(Math.max(MAX_CONNECTIONS, nodes.getSlaveConnectionMinimumIdleSize()));
-            }
-            if (!set.contains("subscriptionConnectionMinimumIdleSize")) {
-                nodes.setSubscriptionConnectionMinimumIdleSize(0);
+                nodes.setSlaveConnectionMinimumIdleSize(Math.min(IDLE_CONNECTIONS, nodes.getSlaveConnectionPoolSize()));
             }
         }
     }
