@@ -1,5 +1,6 @@
 package io.tollgate.demo;
 
+import io.tollgate.demo.containers.Container;
 import io.tollgate.demo.launcher.DemoLauncher;
 import io.tollgate.testing.RedisServer;
 import org.eclipse.jetty.server.Server;
@@ -18,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The demo page in headless Chromium: the burst shows rejections and an empty budget on the chart;
  * "double-click ×5" shows one order run, in both modes; calling the external API directly draws 429s,
- * through a ProviderChain none. Runs with {@code mvn verify -Pbrowser}.
+ * through a ProviderChain none; and the page works deployed under a path of its own. Runs with
+ * {@code mvn verify -Pbrowser}.
  */
 @EnabledIfSystemProperty(named = "tollgate.demo.browser", matches = "true")
 class DemoBrowserIT {
@@ -102,6 +104,24 @@ class DemoBrowserIT {
                     s.stop();
                 }
             }
+        }
+    }
+
+    @Test
+    void thePageWorksUnderItsOwnContextPath() throws Exception {
+        Path work = Path.of(System.getProperty("tollgate.test.workDir", "target/test-work"));
+        Container.Kind tomcat = Container.Kind.TOMCAT_11;
+        try (RedisServer redis = RedisServer.startNew();
+             Container c = Container.deployAt("/tollgate-demo", tomcat, Container.war(tomcat), redis.url());
+             Chromium chromium = Chromium.start(work)) {
+            chromium.navigate(c.uri("/tollgate-demo/").toString());
+            chromium.await("document.body.dataset.ready === 'true'", WAIT);
+            chromium.click("#send-one");
+            chromium.await("document.getElementById('admitted-total').textContent === '1'", WAIT);
+            chromium.click("#double-reject");
+            chromium.await("document.querySelectorAll('#answers-reject li').length === 5", WAIT);
+            assertEquals(1, chromium.eval("document.querySelectorAll('#answers-reject li[data-status=\"201\"]').length").asInt());
+            assertEquals(4, chromium.eval("document.querySelectorAll('#answers-reject li[data-status=\"409\"]').length").asInt());
         }
     }
 }

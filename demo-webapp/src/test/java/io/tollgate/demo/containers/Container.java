@@ -75,12 +75,20 @@ public abstract class Container implements AutoCloseable {
 
     /** Deploys {@code war} in a container of {@code kind}, with {@code REDIS_URL} set for its web.xml. */
     public static Container deploy(Kind kind, Path war, String redisUrl) throws Exception {
-        return kind == Kind.JETTY_12 ? new InProcessJetty(war, redisUrl) : new Child(kind, war, redisUrl);
+        return kind == Kind.JETTY_12 ? new InProcessJetty(war, redisUrl) : new Child(kind, war, redisUrl, "");
     }
 
     /** Like {@link #deploy}, always in a JVM of its own holding nothing but the container's jars. */
     public static Container deployAlone(Kind kind, Path war, String redisUrl) throws Exception {
-        return new Child(kind, war, redisUrl);
+        return new Child(kind, war, redisUrl, "");
+    }
+
+    /** Tomcat in a JVM of its own, the WAR deployed at {@code contextPath} (e.g. "/tollgate-demo"). */
+    public static Container deployAt(String contextPath, Kind tomcat, Path war, String redisUrl) throws Exception {
+        if (tomcat.launcher() != TomcatMain.class) {
+            throw new IllegalArgumentException(tomcat + " is not a Tomcat");
+        }
+        return new Child(tomcat, war, redisUrl, contextPath);
     }
 
     /**
@@ -141,11 +149,12 @@ public abstract class Container implements AutoCloseable {
         private final Path logFile;
         private final int port;
 
-        Child(Kind kind, Path war, String redisUrl) throws Exception {
+        Child(Kind kind, Path war, String redisUrl, String contextPath) throws Exception {
             Path work = Files.createTempDirectory(Files.createDirectories(WORK), kind.jarsDir() + "-");
             Path status = work.resolve("status");
             logFile = work.resolve("container.log");
-            List<String> cmd = command(kind, redisUrl, work, war.toString(), work.toString(), status.toString());
+            List<String> cmd = command(kind, redisUrl, work, war.toString(), work.toString(), status.toString(),
+                    contextPath);
             process = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(logFile.toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

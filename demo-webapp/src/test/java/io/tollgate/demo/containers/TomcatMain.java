@@ -14,8 +14,8 @@ import java.nio.file.Paths;
  * Deploys a WAR in embedded Tomcat, in a JVM of its own (so Tomcat 9, 10.1 and 11 can each be tested
  * with their own jars), on a free loopback port. Runs until its standard input closes.
  *
- * <p>Arguments: the WAR, a work directory, and a file to write {@code PORT <n>} or
- * {@code FAILED <reason>} into once the deployment is done. Only the API common to Tomcat 9 to 11 is
+ * <p>Arguments: the WAR, a work directory, a file to write {@code PORT <n>} or
+ * {@code FAILED <reason>} into once the deployment is done, and optionally the context path. Only the API common to Tomcat 9 to 11 is
  * used, so one compiled class serves all three. Its classpath: that Tomcat's jars, the demo's test
  * classes and the filter's test classes (for {@link StartupErrors}).
  */
@@ -32,6 +32,7 @@ public final class TomcatMain {
         Path war = Paths.get(args[0]);
         Path work = Paths.get(args[1]);
         Path status = Paths.get(args[2]);
+        String contextPath = args.length > 3 ? args[3] : ""; // "": the root
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(work.toAbsolutePath().toString());
         tomcat.setPort(0);
@@ -40,7 +41,7 @@ public final class TomcatMain {
         tomcat.setAddDefaultWebXmlToWebapp(false); // no JSP engine here: the WAR's web.xml is all there is
         String answer;
         try (StartupErrors errors = new StartupErrors()) {
-            Context context = tomcat.addWebapp("", war.toAbsolutePath().toString());
+            Context context = tomcat.addWebapp(contextPath, war.toAbsolutePath().toString());
             tomcat.start();
             answer = context.getState() == LifecycleState.STARTED ? "PORT " + tomcat.getConnector().getLocalPort()
                     : "FAILED " + errors.firstReason("context did not start");
@@ -69,6 +70,10 @@ public final class TomcatMain {
         tomcat.setBaseDir(work.toAbsolutePath().toString());
         tomcat.setPort(0);
         tomcat.getConnector().setProperty("address", "127.0.0.1");
+        // the listeners of the distribution's server.xml (among other things, no JDK jar-URL caching, so the
+        // webapp's jars are closed when unused, as in production)
+        tomcat.getServer().addLifecycleListener(new org.apache.catalina.core.JreMemoryLeakPreventionListener());
+        tomcat.getServer().addLifecycleListener(new org.apache.catalina.core.ThreadLocalLeakPreventionListener());
         org.apache.catalina.Host host = tomcat.getHost();
         host.setAppBase(work.resolve("webapps").toAbsolutePath().toString());
         host.setAutoDeploy(true);

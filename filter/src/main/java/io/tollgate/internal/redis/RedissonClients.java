@@ -10,6 +10,9 @@ import org.redisson.config.BaseConfig;
 import org.redisson.config.BaseMasterSlaveServersConfig;
 import org.redisson.config.Config;
 import org.redisson.config.SingleServerConfig;
+import org.redisson.connection.ServiceManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.nodes.MappingNode;
@@ -34,6 +37,7 @@ public final class RedissonClients {
     /** ServletContext attribute through which the application lends its own RedissonClient. */
     public static final String REDISSON_ATTRIBUTE = "io.tollgate.redisson";
 
+    private static final Logger LOG = LoggerFactory.getLogger(RedissonClients.class);
     private static final String REGISTRY_ATTRIBUTE = "io.tollgate.internal.clients";
     private static final String[] SERVER_SECTIONS = {"singleServerConfig", "clusterServersConfig",
         "sentinelServersConfig", "replicatedServersConfig", "masterSlaveServersConfig"};
@@ -99,6 +103,7 @@ public final class RedissonClients {
             shared = registry.get(signature);
             if (shared == null) {
                 Config config = config(context, settings);
+                rehearseShutdown(config);
                 shared = new Shared(ContainerThreads.call(() -> Redisson.create(config)));
                 registry.put(signature, shared);
             }
@@ -128,13 +133,54 @@ public final class RedissonClients {
                 }
                 if (last) {
                     ContainerThreads.call(() -> {
-                        mine.client.shutdown(0, 5, TimeUnit.SECONDS);
+                        shutdown(mine.client);
                         return null;
                     });
                     awaitThreadsGone(Thread.currentThread().getContextClassLoader());
                 }
             }
         };
+    }
+
+    /**
+     * Loads, while the webapp's jars can still be read, the classes Redisson's shutdown needs: a client made
+     * with the same settings, connected and shut down at once. Without it, an exploded webapp whose folder
+     * is deleted (the container then undeploys it) fails its shutdown on the first class not loaded yet,
+     * leaving the client's threads and connections behind. A Redis that is down makes the rehearsal partial:
+     * {@link #shutdown} still stops the threads.
+     */
+    private static void rehearseShutdown(Config config) {
+        Config rehearsal = new Config(config);
+        rehearsal.setLazyInitialization(false);
+        ContainerThreads.call(() -> {
+            RedissonClient client;
+            try {
+                client = Redisson.create(rehearsal);
+            } catch (RuntimeException e) {
+                return null; // Redis is down: what the failed connection loaded has to do
+            }
+            shutdown(client);
+            return null;
+        });
+    }
+
+    /**
+     * Shuts the client down; if that fails (a class it needs can no longer be loaded), stops its threads
+     * directly, so that none outlives the webapp and its connections close with its event loops.
+     */
+    static void shutdown(RedissonClient client) {
+        try {
+            client.shutdown(0, 5, TimeUnit.SECONDS);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("Tollgate Redis client shutdown failed ({}); stopping its threads directly", e.toString());
+            if (client instanceof Redisson) {
+                ServiceManager threads = ((Redisson) client).getServiceManager();
+                threads.getTimer().stop();
+                threads.getExecutor().shutdownNow();
+                threads.getGroup().shutdownGracefully(0, 0, TimeUnit.MILLISECONDS)
+                        .awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
+        }
     }
 
     /**
