@@ -7,9 +7,7 @@ import jakarta.servlet.ServletContext;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.BaseConfig;
-import org.redisson.config.BaseMasterSlaveServersConfig;
 import org.redisson.config.Config;
-import org.redisson.config.SingleServerConfig;
 import org.redisson.connection.ServiceManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,14 +39,6 @@ public final class RedissonClients {
     private static final String REGISTRY_ATTRIBUTE = "io.tollgate.internal.clients";
     private static final String[] SERVER_SECTIONS = {"singleServerConfig", "clusterServersConfig",
         "sentinelServersConfig", "replicatedServersConfig", "masterSlaveServersConfig"};
-
-    /**
-     * Connections a client keeps open to each Redis node while idle. Redisson's default, 24 (plus one for
-     * pub/sub), suits an application's client; a filter makes one short call per request. Under load the
-     * pool grows (to Redisson's 64) and shrinks back after 10 s idle; the pool is not capped lower, since a
-     * request that waits for a free connection past backendTimeout takes the fallback.
-     */
-    public static final int IDLE_CONNECTIONS = 4;
 
     /** A filter's use of a client; {@link #close()} gives it back. */
     public interface Lease extends AutoCloseable {
@@ -253,8 +243,7 @@ public final class RedissonClients {
                     .setDatabase(settings.database())
                     .setTimeout(timeout)
                     .setConnectTimeout(connectTimeout)
-                    .setRetryAttempts(0)
-                    .setConnectionMinimumIdleSize(IDLE_CONNECTIONS);
+                    .setRetryAttempts(0);
             return config;
         }
         String yaml = ConfigResource.read(context, settings.redissonConfig());
@@ -285,26 +274,7 @@ public final class RedissonClients {
         if (!server.contains("connectTimeout")) {
             servers.setConnectTimeout(connectTimeout);
         }
-        sizePool(servers, server);
         return config;
-    }
-
-    /** Tollgate's idle connections, where the user's redissonConfig does not state them itself. */
-    private static void sizePool(BaseConfig<?> servers, Set<String> set) {
-        if (servers instanceof SingleServerConfig) {
-            SingleServerConfig single = (SingleServerConfig) servers;
-            if (!set.contains("connectionMinimumIdleSize")) {
-                single.setConnectionMinimumIdleSize(Math.min(IDLE_CONNECTIONS, single.getConnectionPoolSize()));
-            }
-        } else if (servers instanceof BaseMasterSlaveServersConfig) {
-            BaseMasterSlaveServersConfig<?> nodes = (BaseMasterSlaveServersConfig<?>) servers;
-            if (!set.contains("masterConnectionMinimumIdleSize")) {
-                nodes.setMasterConnectionMinimumIdleSize(Math.min(IDLE_CONNECTIONS, nodes.getMasterConnectionPoolSize()));
-            }
-            if (!set.contains("slaveConnectionMinimumIdleSize")) {
-                nodes.setSlaveConnectionMinimumIdleSize(Math.min(IDLE_CONNECTIONS, nodes.getSlaveConnectionPoolSize()));
-            }
-        }
     }
 
     /** The keys the YAML sets at top level and in its servers section, without building any object. */
