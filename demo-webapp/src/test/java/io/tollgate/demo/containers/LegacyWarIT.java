@@ -3,9 +3,9 @@ package io.tollgate.demo.containers;
 import io.tollgate.testing.Http;
 import io.tollgate.testing.RedisServer;
 import io.tollgate.testing.Resp;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.tollgate.testing.RedisExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -27,26 +27,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * in a JVM of its own: the javax bundle on Tomcat 9 and Jetty 10, the jakarta one on Tomcat 10.1, 11 and
  * Jetty 12.
  */
+@ExtendWith(RedisExtension.class)
 class LegacyWarIT {
 
     /** What Tollgate does not need from Redisson's dependencies (docs/deployment.md says why). */
     private static final List<String> LEFT_OUT = List.of("byte-buddy-", "rxjava-", "reactor-core-",
             "reactive-streams-", "jodd-util-", "cache-api-");
-    private static RedisServer redis;
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = RedisServer.startNew();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        redis.close();
-    }
 
     @ParameterizedTest
     @EnumSource(Container.Kind.class)
-    void aHandMadeWarFromTheBundleKeepsTheContract(Container.Kind kind) throws Exception {
+    void aHandMadeWarFromTheBundleKeepsTheContract(Container.Kind kind, RedisServer redis) throws Exception {
         try (Resp resp = redis.connect()) {
             resp.call("FLUSHALL");
         }
@@ -69,7 +59,7 @@ class LegacyWarIT {
 
     @ParameterizedTest
     @EnumSource(value = Container.Kind.class, names = "TOMCAT_9")
-    void aBadInitParamIsLoggedByTollgateOnceAtError(Container.Kind kind) throws Exception {
+    void aBadInitParamIsLoggedByTollgateOnceAtError(Container.Kind kind, RedisServer redis) throws Exception {
         Path work = Files.createTempDirectory(Files.createDirectories(Container.WORK), "legacy-bad-" + kind + "-");
         Path war = ContainerContractIT.withWebXml(LegacyWar.war(kind, work),
                 xml -> xml.replace("<param-value>100/1m</param-value>", "<param-value>100/x</param-value>"));

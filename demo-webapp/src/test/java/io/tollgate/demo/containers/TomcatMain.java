@@ -42,6 +42,11 @@ public final class TomcatMain {
         String answer;
         try (StartupErrors errors = new StartupErrors()) {
             Context context = tomcat.addWebapp(contextPath, war.toAbsolutePath().toString());
+            if (!contextPath.isEmpty()) {
+                // a page deployed under its own path is loaded in a browser: static files are served too
+                Tomcat.addServlet(context, "default", "org.apache.catalina.servlets.DefaultServlet");
+                context.addServletMappingDecoded("/", "default");
+            }
             tomcat.start();
             answer = context.getState() == LifecycleState.STARTED ? "PORT " + tomcat.getConnector().getLocalPort()
                     : "FAILED " + errors.firstReason("context did not start");
