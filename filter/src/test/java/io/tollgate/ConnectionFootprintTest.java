@@ -4,14 +4,11 @@ import io.tollgate.testing.CountingServlet;
 import io.tollgate.testing.FilterSpec;
 import io.tollgate.testing.Http;
 import io.tollgate.testing.RedisServer;
-import io.tollgate.testing.Resp;
 import io.tollgate.testing.TestApp;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -25,7 +22,7 @@ class ConnectionFootprintTest {
     void aWebappWithBothFiltersKeepsRedissonsDefaultPoolOpen() throws Exception {
         try (RedisServer redis = RedisServer.startNew(); TestApp app = bothFilters(redis, null)) {
             use(app);
-            assertEquals(25, otherClients(redis), "connections of the webapp: 24 + 1 for pub/sub");
+            assertEquals(25, redis.otherClients(), "connections of the webapp: 24 + 1 for pub/sub");
         }
     }
 
@@ -37,7 +34,7 @@ class ConnectionFootprintTest {
                     + "  connectionMinimumIdleSize: 4\n");
             try (TestApp app = bothFilters(redis, "file:" + yaml)) {
                 use(app);
-                assertEquals(5, otherClients(redis), "connections of the webapp: 4 + 1 for pub/sub");
+                assertEquals(5, redis.otherClients(), "connections of the webapp: 4 + 1 for pub/sub");
             } finally {
                 Files.delete(yaml);
             }
@@ -60,12 +57,5 @@ class ConnectionFootprintTest {
     private static void use(TestApp app) throws Exception {
         assertEquals(200, Http.get(app.uri("/a")).statusCode());
         assertEquals(200, Http.post(app.uri("/b"), "{}", "Content-Type", "text/plain").statusCode());
-    }
-
-    private static long otherClients(RedisServer redis) throws IOException {
-        try (Resp resp = redis.connect()) {
-            String list = String.valueOf(resp.call("CLIENT", "LIST"));
-            return Arrays.stream(list.split("\n")).filter(l -> !l.isBlank()).count() - 1;
-        }
     }
 }

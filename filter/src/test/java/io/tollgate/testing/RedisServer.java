@@ -236,6 +236,14 @@ public final class RedisServer implements AutoCloseable {
         return new Resp(host, port, Duration.ofSeconds(5));
     }
 
+    /** How many clients are connected, not counting the connection that asks (CLIENT LIST). */
+    public long otherClients() throws IOException {
+        try (Resp resp = connect()) {
+            String list = String.valueOf(resp.call("CLIENT", "LIST"));
+            return java.util.Arrays.stream(list.split("\n")).filter(l -> !l.isBlank()).count() - 1;
+        }
+    }
+
     @Override
     public void close() {
         stop();

@@ -3,7 +3,6 @@ package io.tollgate.demo.containers;
 import io.tollgate.testing.Conditions;
 import io.tollgate.testing.Http;
 import io.tollgate.testing.RedisServer;
-import io.tollgate.testing.Resp;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -13,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -51,7 +49,7 @@ class UndeployByDeletionIT {
                 assertEquals(200, Http.get(URI.create(base + "/api/quote")).statusCode(), Files.readString(log));
                 assertEquals(201, Http.post(URI.create(base + "/orders/pay"), "{}", "Content-Type", "text/plain")
                         .statusCode());
-                assertTrue(otherClients(redis) > 0, "the webapp is connected to Redis");
+                assertTrue(redis.otherClients() > 0, "the webapp is connected to Redis");
 
                 // idle: Tomcat closes the webapp's jar files once they are unused (as after ~30 s in production)
                 Path lib = app.resolve("WEB-INF/lib");
@@ -64,7 +62,7 @@ class UndeployByDeletionIT {
                 assertFalse(text.contains("failed to stop"), text);
                 assertFalse(text.contains("Failed to destroy"), text);
                 assertFalse(text.contains("Illegal access"), text);
-                Conditions.await(() -> otherClients(redis), n -> n == 0, Duration.ofSeconds(10));
+                Conditions.await(() -> redis.otherClients(), n -> n == 0, Duration.ofSeconds(10));
 
                 tomcat.getOutputStream().close(); // shutdown.sh: Tomcat stops, nothing keeps the JVM alive
                 assertTrue(tomcat.waitFor(30, TimeUnit.SECONDS), "the JVM still runs after Tomcat stopped:\n"
@@ -72,14 +70,6 @@ class UndeployByDeletionIT {
             } finally {
                 tomcat.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
-        }
-    }
-
-    /** Redis connections other than the one asking. */
-    private static long otherClients(RedisServer redis) throws IOException {
-        try (Resp resp = redis.connect()) {
-            String list = String.valueOf(resp.call("CLIENT", "LIST"));
-            return Arrays.stream(list.split("\n")).filter(l -> !l.isBlank()).count() - 1;
         }
     }
 

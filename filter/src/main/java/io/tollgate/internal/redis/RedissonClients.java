@@ -163,13 +163,17 @@ public final class RedissonClients {
             client.shutdown(0, 5, TimeUnit.SECONDS);
         } catch (RuntimeException | LinkageError e) {
             LOG.warn("Tollgate Redis client shutdown failed ({}); stopping its threads directly", e.toString());
-            if (client instanceof Redisson) {
-                ServiceManager threads = ((Redisson) client).getServiceManager();
-                threads.getTimer().stop();
-                threads.getExecutor().shutdownNow();
-                threads.getGroup().shutdownGracefully(0, 0, TimeUnit.MILLISECONDS)
-                        .awaitUninterruptibly(5, TimeUnit.SECONDS);
-            }
+            stopThreads(client);
+        }
+    }
+
+    /** Stops the client's timer, executor and event loops (closing its connections) without its shutdown. */
+    static void stopThreads(RedissonClient client) {
+        if (client instanceof Redisson) {
+            ServiceManager threads = ((Redisson) client).getServiceManager();
+            threads.getTimer().stop();
+            threads.getExecutor().shutdownNow();
+            threads.getGroup().shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 
