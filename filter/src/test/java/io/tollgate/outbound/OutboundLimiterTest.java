@@ -102,7 +102,7 @@ class OutboundLimiterTest {
                 running.add(callers.submit(() -> {
                     while (System.nanoTime() < end) {
                         try {
-                            HttpResponse<String> r = limiter.call(() -> Http.get(api.uri("/api")),
+                            HttpResponse<String> r = limiter.call(() -> Http.get(api.uri("/api"), Upstream.CALLED_AT, String.valueOf(System.nanoTime())),
                                     Duration.ofNanos(Math.max(1, end - System.nanoTime())));
                             ok.addAndGet(r.statusCode() == 200 ? 1 : 0);
                         } catch (PermitTimeoutException e) {
@@ -142,7 +142,7 @@ class OutboundLimiterTest {
                 burst.add(callers.submit(() -> {
                     if (limiter.tryAcquire()) {
                         granted.incrementAndGet();
-                        Http.get(api.uri("/api"));
+                        Http.get(api.uri("/api"), Upstream.CALLED_AT, String.valueOf(System.nanoTime()));
                     }
                     return null;
                 }));
