@@ -124,6 +124,11 @@ public final class DoubleSubmitFilter implements Filter {
     public static final String REPLAYED_HEADER = DoubleSubmitResponses.REPLAYED_HEADER;
 
     private static final Logger LOG = LoggerFactory.getLogger(DoubleSubmitFilter.class);
+
+    /** Created by the servlet container from {@code web.xml}'s {@code <filter-class>}; configured in {@link #init}. */
+    public DoubleSubmitFilter() {
+    }
+
     /** Lock owner ids: negative, so they never meet a real thread id of code sharing the client. */
     private static final AtomicLong OWNERS = new AtomicLong();
 

@@ -108,6 +108,10 @@ public final class RateLimitFilter implements Filter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitFilter.class);
 
+    /** Created by the servlet container from {@code web.xml}'s {@code <filter-class>}; configured in {@link #init}. */
+    public RateLimitFilter() {
+    }
+
     private FilterLifecycle<RateLimitSettings> runtime;
     private RateLimitSettings settings;
     private RejectionMemory rejectionMemory;

@@ -27,6 +27,8 @@ import java.util.function.Predicate;
  *
  * <p>Immutable and thread-safe if the calls are; build one per kind of request, or per request when the
  * calls capture request data.
+ *
+ * @param <T> what the providers' calls return
  */
 public final class ProviderChain<T> {
 
@@ -82,7 +84,11 @@ public final class ProviderChain<T> {
         }
     }
 
-    /** A successful call: the value, the provider that gave it, and why earlier providers did not. */
+    /**
+     * A successful call: the value, the provider that gave it, and why earlier providers did not.
+     *
+     * @param <T> what the providers' calls return
+     */
     public static final class Answer<T> {
         private final String provider;
         private final T value;
@@ -216,11 +222,19 @@ public final class ProviderChain<T> {
         throw new NoProviderException(Collections.unmodifiableList(failures));
     }
 
-    /** Builds a {@link ProviderChain}. */
+    /**
+     * Builds a {@link ProviderChain}.
+     *
+     * @param <T> what the providers' calls return
+     */
     public static final class Builder<T> {
         private final List<Provider<T>> providers = new ArrayList<>();
         private Predicate<T> accept = Objects::nonNull;
         private Duration wait = Duration.ZERO;
+
+        /** An empty builder; the same as {@link ProviderChain#builder()}. */
+        public Builder() {
+        }
 
         /**
          * Adds a provider, tried after the ones added before.
