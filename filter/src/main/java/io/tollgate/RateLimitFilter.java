@@ -289,7 +289,8 @@ public final class RateLimitFilter implements Filter {
     private void releaseAdmitted(RateDecision[] decisions) {
         for (int i = 0; i < decisions.length; i++) {
             RateDecision d = decisions[i];
-            if (d.admitted()) {
+            // the in-process limiter keeps what it admitted (nothing to give back): its remaining stays as is
+            if (d.admitted() && d.permitId() != null) {
                 rejectionMemory.release(d).whenComplete((ok, e) -> {
                     if (e != null) {
                         LOG.debug("{} could not give back a permit: {}", logPrefix, e.toString());

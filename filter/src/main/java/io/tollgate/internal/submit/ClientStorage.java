@@ -22,16 +22,16 @@ public final class ClientStorage {
 
     private static final String SCRIPT = LuaScripts.read(ClientStorage.class, "client-storage.lua");
 
-    private final RedissonClient client;
+    private final RScript script;
 
     public ClientStorage(RedissonClient client) {
-        this.client = client;
+        this.script = ContainerThreads.call(() -> client.getScript(StringCodec.INSTANCE));
     }
 
     /** Counts {@code bytes} against the client's bound; true when they fit. */
     public CompletionStage<Boolean> take(String keyPrefix, String clientScope, long bytes, long max, Duration window) {
         String key = RedisKeys.clientStorage(keyPrefix, clientScope);
-        CompletionStage<Long> fits = ContainerThreads.call(() -> client.getScript(StringCodec.INSTANCE).evalAsync(key,
+        CompletionStage<Long> fits = ContainerThreads.call(() -> script.evalAsync(key,
                 RScript.Mode.READ_WRITE, SCRIPT, RScript.ReturnType.LONG, Collections.singletonList(key),
                 Long.toString(bytes), Long.toString(max), Long.toString(window.toMillis())));
         return fits.thenApply(n -> n != null && n == 1L);

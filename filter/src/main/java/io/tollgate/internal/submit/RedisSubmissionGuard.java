@@ -74,7 +74,7 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
      */
     private CompletionStage<byte[]> readRecord(String id) {
         String key = RedisKeys.record(id);
-        return client.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, GET,
+        return script.evalAsync(key, RScript.Mode.READ_WRITE, GET,
                 RScript.ReturnType.VALUE, Collections.singletonList(key));
     }
 
@@ -134,10 +134,10 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
     }
 
     /**
-     * Writes the record and unlocks, in one step. When the record cannot be written the lock is left to
-     * expire with its lease: the submission did run, and releasing it without a record would let a repeat
-     * run it again. A lock that ran out before the request ended fails with IllegalMonitorStateException,
-     * as RLock's unlock would (the record is written all the same).
+     * Writes the record and unlocks, in one step. When that fails the filter releases the lock with
+     * {@link #abandon} (and logs a WARN): the client already has its answer, and a lock held until its
+     * lease would refuse its retries for no reason. A lock that ran out before the request ended fails
+     * with IllegalMonitorStateException, as RLock's unlock would (the record is written all the same).
      */
     @Override
     public CompletionStage<Void> complete(String id, long owner, byte[] record, Duration keep) {
