@@ -104,6 +104,14 @@ public final class DoubleSubmitFilter implements Filter {
     public static final String PARAM_MAX_RESPONSE_BYTES = DoubleSubmitSettings.PARAM_MAX_RESPONSE_BYTES;
     /** Default of {@value #PARAM_MAX_RESPONSE_BYTES}: {@value}. */
     public static final String DEFAULT_MAX_RESPONSE_BYTES = DoubleSubmitSettings.DEFAULT_MAX_RESPONSE_BYTES;
+    /** Bytes of request bodies one filter buffers at once; a body over it is guarded by its key header only. */
+    public static final String PARAM_MAX_BUFFERED_BYTES = DoubleSubmitSettings.PARAM_MAX_BUFFERED_BYTES;
+    /** Default of {@value #PARAM_MAX_BUFFERED_BYTES}: {@value}. */
+    public static final String DEFAULT_MAX_BUFFERED_BYTES = DoubleSubmitSettings.DEFAULT_MAX_BUFFERED_BYTES;
+    /** {@code replay} only: bytes of stored responses one client may keep per {@code keyWindow}; beyond it, repeats get 409. */
+    public static final String PARAM_MAX_STORED_BYTES_PER_CLIENT = DoubleSubmitSettings.PARAM_MAX_STORED_BYTES_PER_CLIENT;
+    /** Default of {@value #PARAM_MAX_STORED_BYTES_PER_CLIENT}: {@value}. */
+    public static final String DEFAULT_MAX_STORED_BYTES_PER_CLIENT = DoubleSubmitSettings.DEFAULT_MAX_STORED_BYTES_PER_CLIENT;
     /** Servlet URL patterns never guarded. */
     public static final String PARAM_EXCLUDE = CommonSettings.PARAM_EXCLUDE;
     /** IPs and CIDRs of proxies whose {@code X-Forwarded-For} is believed (for the client's IP). */

@@ -42,8 +42,10 @@ public final class Tollgate {
 
     /**
      * What a request gets when Redis is unreachable or slower than {@value #PARAM_BACKEND_TIMEOUT}:
-     * {@code allow} (it passes), {@code deny} (503 problem+json with {@code Retry-After}) or {@code local}
-     * (RateLimitFilter only: an in-process limiter with the same limits).
+     * {@code local} (the default: each instance on its own, in memory: the same limits for RateLimitFilter
+     * and OutboundLimiter, the same guard for DoubleSubmitFilter), {@code allow} (it passes) or {@code deny}
+     * (503 problem+json with {@code Retry-After}). A slow call costs that request alone; Redis counts as down
+     * only on connection-level failures or when most recent calls failed.
      */
     public static final String PARAM_ON_BACKEND_FAILURE = SharedSettings.PARAM_ON_BACKEND_FAILURE;
     /** Default of {@value #PARAM_ON_BACKEND_FAILURE}: {@value}. */

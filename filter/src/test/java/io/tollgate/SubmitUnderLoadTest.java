@@ -145,9 +145,16 @@ class SubmitUnderLoadTest {
             for (int round = 0; round < rounds; round++) {
                 int a = apps.servletA().runs();
                 int b = apps.servletB().runs();
-                apps.round("{\"jitter\":" + round + ",\"at\":" + System.nanoTime() + "}");
+                List<HttpResponse<String>> answers =
+                        apps.round("{\"jitter\":" + round + ",\"at\":" + System.nanoTime() + "}");
                 perA[round] = apps.servletA().runs() - a;
                 perB[round] = apps.servletB().runs() - b;
+                // every answer is the servlet's, a duplicate's 409 or (deny only) the fallback's 503
+                for (HttpResponse<String> r : answers) {
+                    int status = r.statusCode();
+                    assertTrue(status == 201 || status == 409 || (policy.equals("deny") && status == 503),
+                            "round " + round + " answered " + status + ": " + r.body());
+                }
             }
             System.out.printf("[SubmitUnderLoadTest] jitter 0-%d ms, onBackendFailure=%s: runs per round on"
                     + " instance A %s, on instance B %s%n", 2 * timeoutMs, policy,
@@ -158,6 +165,8 @@ class SubmitUnderLoadTest {
                 } else {
                     assertTrue(perA[round] <= 1 && perB[round] <= 1, "round " + round + ": " + perA[round]
                             + " on A, " + perB[round] + " on B");
+                    // local never leaves a submission unserved: Redis's claim or the instance's own lets one run
+                    assertTrue(perA[round] + perB[round] >= 1, "round " + round + " ran nothing");
                 }
             }
         }

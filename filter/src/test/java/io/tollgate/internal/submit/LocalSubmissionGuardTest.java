@@ -30,8 +30,10 @@ class LocalSubmissionGuardTest {
         SubmissionGuard.Claim repeat = guard.claim("a", 3, LEASE).toCompletableFuture().join();
         assertEquals(SubmissionState.DONE, repeat.state());
         assertArrayEquals(new byte[] {7}, repeat.record());
-        now.addAndGet(KEEP.toNanos());
-        assertEquals(SubmissionState.RUN, claim(guard, "a", 4));
+        now.addAndGet(KEEP.toNanos() - 1);
+        assertEquals(SubmissionState.DONE, claim(guard, "a", 4));
+        now.addAndGet(1);
+        assertEquals(SubmissionState.RUN, claim(guard, "a", 5));
     }
 
     @Test
@@ -48,8 +50,10 @@ class LocalSubmissionGuardTest {
     void aClaimOutlivingItsLeaseNoLongerHoldsOffARepeat() {
         LocalSubmissionGuard guard = new LocalSubmissionGuard(now::get, 100, 1024);
         assertEquals(SubmissionState.RUN, claim(guard, "a", 1));
-        now.addAndGet(LEASE.toNanos());
-        assertEquals(SubmissionState.RUN, claim(guard, "a", 2));
+        now.addAndGet(LEASE.toNanos() - 1);
+        assertEquals(SubmissionState.IN_FLIGHT, claim(guard, "a", 2));
+        now.addAndGet(1);
+        assertEquals(SubmissionState.RUN, claim(guard, "a", 3));
     }
 
     @Test
