@@ -1,24 +1,15 @@
 package io.tollgate;
 
-import io.tollgate.internal.redis.BackendHealth;
-import io.tollgate.internal.redis.BoundedCall;
 import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
-import io.tollgate.internal.http.ClientIpResolver;
-import io.tollgate.internal.redis.RedisKeys;
-import io.tollgate.internal.submit.Answer;
-import io.tollgate.internal.submit.ClientStorage;
-import io.tollgate.internal.submit.SubmissionRecord;
-import io.tollgate.internal.submit.DoubleSubmitResponses;
-import io.tollgate.internal.submit.IdempotencyKey;
-import io.tollgate.internal.submit.DoubleSubmitSettings;
-import io.tollgate.internal.runtime.FilterLifecycle;
-import io.tollgate.internal.submit.Fingerprints;
-import io.tollgate.internal.submit.LocalSubmissionGuard;
-import io.tollgate.internal.submit.RedisSubmissionGuard;
-import io.tollgate.internal.submit.SubmissionGuard;
-import io.tollgate.internal.submit.SubmissionGuard.Claim;
 import io.tollgate.internal.runtime.CommonSettings;
+import io.tollgate.internal.runtime.FilterLifecycle;
+import io.tollgate.internal.submit.ClientStorage;
+import io.tollgate.internal.submit.DoubleSubmitResponses;
+import io.tollgate.internal.submit.DoubleSubmitSettings;
+import io.tollgate.internal.submit.RedisSubmissionGuard;
+import io.tollgate.internal.submit.Submission;
+import io.tollgate.internal.submit.SubmissionFlow;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
@@ -33,10 +24,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.time.Duration;
-import java.util.Locale;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -137,40 +124,22 @@ public final class DoubleSubmitFilter implements Filter {
     public DoubleSubmitFilter() {
     }
 
-    /** Lock owner ids: negative, so they never meet a real thread id of code sharing the client. */
-    private static final AtomicLong OWNERS = new AtomicLong();
-
     private FilterLifecycle<DoubleSubmitSettings> runtime;
     private DoubleSubmitSettings settings;
-    private RedisSubmissionGuard guard;
-    private ClientStorage storage;
+    private SubmissionFlow flow;
     /** Bytes of request bodies being held now, against maxBufferedBytes. */
     private final AtomicLong bytesHeld = new AtomicLong();
-    private final AtomicLong nextStoreWarning = new AtomicLong();
-    /** onBackendFailure=local: this instance's own guard, taken before Redis; else null. */
-    private LocalSubmissionGuard localGuard;
-    private BoundedCall redisCall;
-    private ClientIpResolver clientIps;
-    private BackendHealth health;
-    private DoubleSubmitMetrics metrics;
-    private DoubleSubmitResponses responses;
-    private String logPrefix;
-    private final AtomicBoolean leaseWarned = new AtomicBoolean();
 
     @Override
     public void init(FilterConfig config) throws ServletException {
         runtime = FilterLifecycle.start(config, "DoubleSubmitFilter", LOG, DoubleSubmitSettings.NAMES,
                 DoubleSubmitSettings::parse, DoubleSubmitSettings::shared);
         settings = runtime.settings();
-        logPrefix = runtime.logPrefix();
-        health = runtime.health();
-        redisCall = runtime.boundedCall();
-        guard = new RedisSubmissionGuard(runtime.client());
-        storage = new ClientStorage(runtime.client());
-        localGuard = settings.shared().onBackendFailure() == BackendFailurePolicy.LOCAL ? new LocalSubmissionGuard() : null;
-        clientIps = settings.clientIpResolver();
-        metrics = new DoubleSubmitMetrics(health, settings.toString());
-        responses = new DoubleSubmitResponses(settings);
+        RedisSubmissionGuard guard = new RedisSubmissionGuard(runtime.client());
+        ClientStorage storage = new ClientStorage(runtime.client(), settings.shared().keyPrefix(),
+                settings.maxStoredBytesPerClient(), settings.keyWindow());
+        flow = new SubmissionFlow(settings, guard, storage, runtime.boundedCall(), runtime.logPrefix());
+        DoubleSubmitMetrics metrics = new DoubleSubmitMetrics(runtime.health(), settings.toString(), flow::count);
         runtime.ready(config, metrics, () -> guard.connect(settings.shared().keyPrefix()));
     }
 
@@ -183,52 +152,24 @@ public final class DoubleSubmitFilter implements Filter {
         }
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
-        if (settings.skips(request)) {
-            chain.doFilter(request, response);
-            return;
-        }
-        String key = request.getHeader(settings.keyHeader());
-        if (key != null) {
-            key = IdempotencyKey.parse(key);
-            if (key == null) {
-                responses.invalidKey(response);
-                return;
+        SubmissionFlow.Intake in = flow.intake(request, response);
+        if (in.next() != Submission.Next.RUN) {
+            if (in.next() == Submission.Next.PASS) {
+                chain.doFilter(request, response);
             }
-        } else if (!settings.fingerprintBody()) {
-            chain.doFilter(request, response);
             return;
         }
-        String contentType = request.getContentType() == null ? ""
-                : request.getContentType().toLowerCase(Locale.ROOT);
-        long length = request.getContentLengthLong();
-        boolean form = contentType.startsWith("application/x-www-form-urlencoded");
-        // not read: too large to hold, parts the container must parse itself, or a form of unknown length
-        // (its fields must all be held to answer getParameter, and it could be any size)
-        boolean readable = length <= settings.maxBodyBytes() && !contentType.startsWith("multipart/")
-                && !(form && length < 0);
-        // nor when the bodies held at once would pass maxBufferedBytes: stalled uploads must not fill the heap
-        long held = readable ? reserve(length < 0 ? settings.maxBodyBytes() : length) : -1;
+        // bodies held at once stay within maxBufferedBytes: stalled uploads must not fill the heap
+        long held = in.readsBody() ? reserve(in.bodyBytes()) : -1;
         try {
-            HttpServletRequest toServlet = request;
-            byte[] bodyDigest = null;
-            if (held >= 0) {
-                BufferedRequest body = BufferedRequest.read(request, settings.maxBodyBytes(), form);
-                if (form && body.body().length == 0 && length > 0) {
-                    // an earlier filter already had the container parse this form: its fields are what we have
-                    bodyDigest = Fingerprints.form(request.getParameterMap());
-                } else {
-                    toServlet = body;
-                    if (body.complete()) {
-                        bodyDigest = Fingerprints.body(body.body());
-                    }
-                }
+            BufferedRequest body = held >= 0 ? BufferedRequest.read(request, settings.maxBodyBytes(), in.form()) : null;
+            HttpServletRequest toServlet = in.toServlet(request, body);
+            Submission submission = flow.claim(in, request, body, response);
+            if (submission.next() == Submission.Next.RUN) {
+                run(toServlet, response, chain, submission);
+            } else if (submission.next() == Submission.Next.PASS) {
+                chain.doFilter(toServlet, response);
             }
-            if (key == null && bodyDigest == null) {
-                metrics.count(Answer.UNGUARDED);
-                chain.doFilter(toServlet, response); // nothing to recognise a repeat by
-                return;
-            }
-            guarded(request, response, chain, toServlet, key, bodyDigest);
         } finally {
             // an async request's body counts until its first thread returns, not until it completes
             bytesHeld.addAndGet(-Math.max(0, held));
@@ -248,85 +189,9 @@ public final class DoubleSubmitFilter implements Filter {
         }
     }
 
-    private void guarded(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-            HttpServletRequest toServlet, String key, byte[] bodyDigest) throws IOException, ServletException {
-        byte[] fingerprint = Fingerprints.request(request, bodyDigest);
-        // a record is only ever found again by the same client at the same Host
-        String client = settings.client().resolve(request, clientIps) + "|host:" + Fingerprints.host(request);
-        String id = key != null ? RedisKeys.keyedSubmission(settings.shared().keyPrefix(), client, key)
-                : RedisKeys.fingerprintedSubmission(settings.shared().keyPrefix(), client, Fingerprints.hex(fingerprint));
-        Duration keep = key != null ? settings.keyWindow() : settings.window();
-        long owner = -OWNERS.incrementAndGet();
-
-        if (localGuard != null) {
-            // duplicates on this instance are stopped here, whatever Redis answers or fails to
-            Claim local = localGuard.claim(id, owner, settings.lockLease()).toCompletableFuture().join();
-            if (local.state() == SubmissionGuard.SubmissionState.IN_FLIGHT && settings.mode() == DoubleSubmitSettings.Mode.REPLAY) {
-                local = awaitLocally(id, owner);
-            }
-            if (local.state() != SubmissionGuard.SubmissionState.RUN) {
-                answer(response, local, key != null, fingerprint);
-                return;
-            }
-        }
-        Claim claim = bounded(() -> guard.claim(id, owner, settings.lockLease()),
-                settings.shared().backendTimeout(), id, owner);
-        if (claim != null && claim.state() == SubmissionGuard.SubmissionState.IN_FLIGHT
-                && settings.mode() == DoubleSubmitSettings.Mode.REPLAY) {
-            Claim waited = bounded(() -> guard.await(id, owner, settings.lockLease(), settings.waitTimeout()),
-                    settings.waitTimeout().plus(settings.shared().backendTimeout()), id, owner);
-            // Redis said another request runs it: a wait that failed or was interrupted still ends in a 409
-            claim = waited != null ? waited : claim;
-        }
-        if (claim == null) {
-            health.fellBack();
-            switch (settings.shared().onBackendFailure()) {
-                case DENY:
-                    responses.backendUnavailable(response);
-                    return;
-                case LOCAL:
-                    metrics.count(Answer.FIRST);
-                    run(toServlet, response, chain, id, client, owner, keep, fingerprint, false); // under the local claim
-                    return;
-                default:
-                    chain.doFilter(toServlet, response);
-                    return;
-            }
-        }
-        if (claim.state() == SubmissionGuard.SubmissionState.RUN) {
-            metrics.count(Answer.FIRST);
-            run(toServlet, response, chain, id, client, owner, keep, fingerprint, true);
-            return;
-        }
-        if (localGuard != null) {
-            localGuard.abandon(id, owner); // Redis knows better: another instance has or had it
-        }
-        answer(response, claim, key != null, fingerprint);
-    }
-
-    /** A repeat: 409 while the first is in flight, else what the first left (422, a replay, or 409). */
-    private void answer(HttpServletResponse response, Claim claim, boolean keyed, byte[] fingerprint)
-            throws IOException {
-        if (claim.state() == SubmissionGuard.SubmissionState.IN_FLIGHT) {
-            metrics.count(Answer.DUPLICATE);
-            responses.inFlight(response);
-        } else {
-            metrics.count(responses.repeat(response, claim.record(), keyed, fingerprint));
-        }
-    }
-
-    /** Replay mode: waits for the same submission running on this instance; an interrupt ends the wait. */
-    private Claim awaitLocally(String id, long owner) {
-        try {
-            return localGuard.await(id, owner, settings.lockLease(), settings.waitTimeout()).toCompletableFuture().join();
-        } catch (java.util.concurrent.CompletionException e) {
-            return new Claim(SubmissionGuard.SubmissionState.IN_FLIGHT, null); // interrupted (the flag is set again)
-        }
-    }
-
-    private void run(HttpServletRequest request, HttpServletResponse response, FilterChain chain, String id,
-            String client, long owner, Duration keep, byte[] fingerprint, boolean redisHeld)
-            throws IOException, ServletException {
+    /** Runs the submission this request owns (capturing its response in replay mode), then finishes it. */
+    private void run(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+            Submission submission) throws IOException, ServletException {
         CapturingResponse capture = settings.mode() == DoubleSubmitSettings.Mode.REPLAY
                 ? new CapturingResponse(response, settings.maxResponseBytes()) : null;
         HttpServletResponse out = capture != null ? capture : response;
@@ -343,7 +208,7 @@ public final class DoubleSubmitFilter implements Filter {
                 request.getAsyncContext().addListener(new AsyncListener() {
                     @Override
                     public void onComplete(AsyncEvent event) {
-                        finish(id, client, owner, keep, fingerprint, !failed.get(), out, seen, redisHeld);
+                        flow.finish(submission, !failed.get(), out, seen);
                     }
 
                     @Override
@@ -362,97 +227,9 @@ public final class DoubleSubmitFilter implements Filter {
                     }
                 });
             } else {
-                finish(id, client, owner, keep, fingerprint, returned, out, capture, redisHeld);
+                flow.finish(submission, returned, out, capture);
             }
         }
-    }
-
-    /**
-     * The first request is done: a success worth keeping leaves a record for the window; a failure, or an
-     * answer that says the request did nothing (404, 401, ...), only releases the lock so that a repeat may
-     * run. Neither holds up the response, and nothing that fails here reaches the client: the lock is
-     * released and a WARN says why.
-     */
-    private void finish(String id, String client, long owner, Duration keep, byte[] fingerprint, boolean returned,
-            HttpServletResponse out, CapturingResponse capture, boolean redisHeld) {
-        boolean failed = !returned || !DoubleSubmitResponses.worthKeeping(out.getStatus());
-        byte[] marker = SubmissionRecord.marker(fingerprint).encode();
-        byte[] record = null;
-        if (!failed) {
-            try {
-                record = DoubleSubmitResponses.record(fingerprint, out, capture).encode();
-            } catch (RuntimeException e) {
-                LOG.warn("{} could not keep a response for replay (its repeats get 409 instead): {}", logPrefix,
-                        e.toString());
-                record = marker;
-            }
-        }
-        if (failed || !redisHeld || record.length <= marker.length) { // a marker is too small to count
-            if (localGuard != null) {
-                if (failed) {
-                    localGuard.abandon(id, owner);
-                } else {
-                    localGuard.complete(id, owner, record, keep);
-                }
-            }
-            if (redisHeld) {
-                whenStored(id, owner, failed ? guard.abandon(id, owner) : guard.complete(id, owner, record, keep));
-            }
-            return;
-        }
-        byte[] full = record;
-        whenStored(id, owner, storage.take(settings.shared().keyPrefix(), client, full.length,
-                        settings.maxStoredBytesPerClient(), settings.keyWindow())
-                .exceptionally(e -> false) // not counted, not kept: the marker still stops repeats
-                .thenCompose(fits -> {
-                    // this instance keeps what Redis keeps: a repeat gets the same answer on every instance
-                    byte[] kept = fits ? full : marker;
-                    if (localGuard != null) {
-                        localGuard.complete(id, owner, kept, keep);
-                    }
-                    return guard.complete(id, owner, kept, keep);
-                }));
-    }
-
-    /** A failure to store or release is the client's no more: the lock is released and a WARN says why. */
-    private void whenStored(String id, long owner, CompletionStage<Void> done) {
-        done.whenComplete((v, e) -> {
-            if (e == null) {
-                return;
-            }
-            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-                    ? e.getCause() : e;
-            if (cause instanceof IllegalMonitorStateException) {
-                if (leaseWarned.compareAndSet(false, true)) {
-                    LOG.warn("{} a request outlived its lock (lockLease {}): raise lockLease above the longest"
-                            + " request this filter guards, or a repeat may run while the first still does",
-                            logPrefix, settings.lockLease());
-                }
-                return;
-            }
-            redisCall.failedUnwatched(cause);
-            guard.abandon(id, owner); // not held until lockLease: the client has its answer, a retry may run
-            long now = System.nanoTime();
-            long next = nextStoreWarning.get();
-            if (now - next >= 0 && nextStoreWarning.compareAndSet(next, now + TimeUnit.SECONDS.toNanos(10))) {
-                LOG.warn("{} could not store the record of a request (lock released, so a repeat runs again): {}",
-                        logPrefix, cause.toString());
-            }
-        });
-    }
-
-    /**
-     * Asks the guard, waiting up to {@code timeout}; null when this request must take the fallback. A lock
-     * granted after we stopped waiting is given straight back.
-     */
-    private Claim bounded(java.util.function.Supplier<CompletionStage<Claim>> call, Duration timeout, String id,
-            long owner) {
-        BoundedCall.Result<Claim> result = redisCall.call(call, timeout, late -> {
-            if (late.state() == SubmissionGuard.SubmissionState.RUN) {
-                guard.abandon(id, owner);
-            }
-        });
-        return result.answered() ? result.value() : null;
     }
 
     @Override

@@ -4,26 +4,21 @@ import io.tollgate.internal.redis.BackendHealth;
 import io.tollgate.internal.runtime.FilterMetrics;
 import io.tollgate.internal.submit.Answer;
 
-import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToLongFunction;
 
 /** The counters behind {@link DoubleSubmitFilterMXBean}. */
 final class DoubleSubmitMetrics extends FilterMetrics implements DoubleSubmitFilterMXBean {
 
-    private final LongAdder[] counts = new LongAdder[Answer.values().length];
+    private final ToLongFunction<Answer> counts;
 
-    DoubleSubmitMetrics(BackendHealth health, String settings) {
+    /** @param counts how many guarded requests got each answer so far */
+    DoubleSubmitMetrics(BackendHealth health, String settings, ToLongFunction<Answer> counts) {
         super(health, settings);
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = new LongAdder();
-        }
-    }
-
-    public void count(Answer answer) {
-        counts[answer.ordinal()].increment();
+        this.counts = counts;
     }
 
     private long sum(Answer answer) {
-        return counts[answer.ordinal()].sum();
+        return counts.applyAsLong(answer);
     }
 
     @Override

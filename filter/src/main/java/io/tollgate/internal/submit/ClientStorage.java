@@ -18,18 +18,26 @@ import java.util.concurrent.CompletionStage;
  * instead of a replay. One script call per stored response (client-storage.lua); the counter is a key of
  * its own, in its own hash slot, so it costs a round trip of its own.
  */
-public final class ClientStorage {
+public final class ClientStorage implements SubmissionFlow.StorageBudget {
 
     private static final String SCRIPT = LuaScripts.read(ClientStorage.class, "client-storage.lua");
 
     private final RScript script;
+    private final String keyPrefix;
+    private final long max;
+    private final Duration window;
 
-    public ClientStorage(RedissonClient client) {
+    /** Bounds each client to {@code max} bytes of stored responses per {@code window}. */
+    public ClientStorage(RedissonClient client, String keyPrefix, long max, Duration window) {
         this.script = ContainerThreads.call(() -> client.getScript(StringCodec.INSTANCE));
+        this.keyPrefix = keyPrefix;
+        this.max = max;
+        this.window = window;
     }
 
     /** Counts {@code bytes} against the client's bound; true when they fit. */
-    public CompletionStage<Boolean> take(String keyPrefix, String clientScope, long bytes, long max, Duration window) {
+    @Override
+    public CompletionStage<Boolean> take(String clientScope, long bytes) {
         String key = RedisKeys.clientStorage(keyPrefix, clientScope);
         CompletionStage<Long> fits = ContainerThreads.call(() -> script.evalAsync(key,
                 RScript.Mode.READ_WRITE, SCRIPT, RScript.ReturnType.LONG, Collections.singletonList(key),

@@ -1,0 +1,366 @@
+package io.tollgate.internal.submit;
+
+import io.tollgate.BackendFailurePolicy;
+import io.tollgate.internal.http.BufferedRequest;
+import io.tollgate.internal.http.CapturingResponse;
+import io.tollgate.internal.http.ClientIpResolver;
+import io.tollgate.internal.redis.BackendHealth;
+import io.tollgate.internal.redis.BoundedCall;
+import io.tollgate.internal.redis.RedisKeys;
+import io.tollgate.internal.submit.SubmissionGuard.Claim;
+import io.tollgate.internal.submit.SubmissionGuard.SubmissionState;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+/**
+ * The double-submit protocol, for one DoubleSubmitFilter: which requests are guarded, the claim (this
+ * instance's own guard first under {@code onBackendFailure=local}, then the shared one within
+ * {@code backendTimeout}), the wait for a running first request in replay mode, the answer to a repeat,
+ * and the first request's completion (its record, counted against its client's storage bound) or
+ * abandonment; a store or release that fails afterwards is logged, never the client's problem.
+ *
+ * <p>The filter does the HTTP work around it: buffering the body, capturing the response, the async
+ * listener. A request goes {@link #intake} → the filter buffers the body → {@link #claim} → the filter runs
+ * the chain when told {@link Submission.Next#RUN} → {@link #finish}.
+ */
+public final class SubmissionFlow {
+
+    /** The filter's own logger name: operators who tuned its log level keep these lines under it. */
+    private static final Logger LOG = LoggerFactory.getLogger("io.tollgate.DoubleSubmitFilter");
+
+    /** Lock owner ids: negative, so they never meet a real thread id of code sharing the client. */
+    private static final AtomicLong OWNERS = new AtomicLong();
+
+    /** Counts a stored response's bytes against its client's bound ({@code maxStoredBytesPerClient}). */
+    public interface StorageBudget {
+        /** True when {@code bytes} more fit within the client's bound (and are now counted). */
+        CompletionStage<Boolean> take(String client, long bytes);
+    }
+
+    private final DoubleSubmitSettings settings;
+    private final SubmissionGuard shared;
+    private final StorageBudget storage;
+    private final BoundedCall redisCall;
+    private final BackendHealth health;
+    private final String logPrefix;
+    /** onBackendFailure=local: this instance's own guard, taken before the shared one; else null. */
+    private final LocalSubmissionGuard localGuard;
+    private final ClientIpResolver clientIps;
+    private final DoubleSubmitResponses responses;
+    private final LongAdder[] counts = new LongAdder[Answer.values().length];
+    private final AtomicLong nextStoreWarning = new AtomicLong();
+    private final AtomicBoolean leaseWarned = new AtomicBoolean();
+
+    /**
+     * @param shared    the guard every instance shares (Redis)
+     * @param storage   the per-client bound of stored responses
+     * @param redisCall the bounded path to the shared guard (its health decides when to fall back)
+     * @param logPrefix the filter's log prefix
+     */
+    public SubmissionFlow(DoubleSubmitSettings settings, SubmissionGuard shared, StorageBudget storage,
+            BoundedCall redisCall, String logPrefix) {
+        this.settings = settings;
+        this.shared = shared;
+        this.storage = storage;
+        this.redisCall = redisCall;
+        this.health = redisCall.health();
+        this.logPrefix = logPrefix;
+        this.localGuard = settings.shared().onBackendFailure() == BackendFailurePolicy.LOCAL
+                ? new LocalSubmissionGuard() : null;
+        this.clientIps = settings.clientIpResolver();
+        this.responses = new DoubleSubmitResponses(settings);
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = new LongAdder();
+        }
+    }
+
+    /** How many guarded requests got this answer so far (the MXBean's counters). */
+    public long count(Answer answer) {
+        return counts[answer.ordinal()].sum();
+    }
+
+    private void counted(Answer answer) {
+        counts[answer.ordinal()].increment();
+    }
+
+    /** What the request's headers say, before its body is read. */
+    public static final class Intake {
+        private final Submission.Next next;
+        private final String key;
+        private final boolean form;
+        private final long length;
+        private final boolean readable;
+        private final long bodyBytes;
+
+        private Intake(Submission.Next next, String key, HttpServletRequest request, long maxBodyBytes) {
+            this.next = next;
+            this.key = key;
+            String contentType = request.getContentType() == null ? ""
+                    : request.getContentType().toLowerCase(Locale.ROOT);
+            this.length = request.getContentLengthLong();
+            this.form = contentType.startsWith("application/x-www-form-urlencoded");
+            // not read: too large to hold, parts the container must parse itself, or a form of unknown length
+            // (its fields must all be held to answer getParameter, and it could be any size)
+            this.readable = length <= maxBodyBytes && !contentType.startsWith("multipart/") && !(form && length < 0);
+            this.bodyBytes = length < 0 ? maxBodyBytes : length;
+        }
+
+        /** RUN: guard it (read its body first, when {@link #readsBody()}); PASS: not guarded; ANSWERED: done. */
+        public Submission.Next next() {
+            return next;
+        }
+
+        /** Whether the body may be read ahead to fingerprint it. */
+        public boolean readsBody() {
+            return readable;
+        }
+
+        /** The bytes reading the body holds at most (its length, else maxBodyBytes). */
+        public long bodyBytes() {
+            return bodyBytes;
+        }
+
+        /** Whether the body is a form ({@code getParameter} must be answered from what was read). */
+        public boolean form() {
+            return form;
+        }
+
+        /**
+         * The request the servlet gets: the buffered one, unless nothing was read, or an earlier filter
+         * already had the container parse this form (its fields are all there is, and they stay the container's).
+         */
+        public HttpServletRequest toServlet(HttpServletRequest request, BufferedRequest body) {
+            return body == null || parsedEarlier(body) ? request : body;
+        }
+
+        private boolean parsedEarlier(BufferedRequest body) {
+            return form && body.body().length == 0 && length > 0;
+        }
+
+        /** The digest of the body (or of the form fields the container parsed), or null when unknown. */
+        byte[] bodyDigest(HttpServletRequest request, BufferedRequest body) {
+            if (body == null) {
+                return null;
+            }
+            if (parsedEarlier(body)) {
+                return Fingerprints.form(request.getParameterMap());
+            }
+            return body.complete() ? Fingerprints.body(body.body()) : null;
+        }
+    }
+
+    /**
+     * The first step, from the headers alone: not guarded (a method or path it skips, or no key header with
+     * {@code fingerprint=none}), a bad key header (answered 400 here), or guarded.
+     */
+    public Intake intake(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (settings.skips(request)) {
+            return new Intake(Submission.Next.PASS, null, request, settings.maxBodyBytes());
+        }
+        String key = request.getHeader(settings.keyHeader());
+        if (key != null) {
+            key = IdempotencyKey.parse(key);
+            if (key == null) {
+                responses.invalidKey(response);
+                return new Intake(Submission.Next.ANSWERED, null, request, settings.maxBodyBytes());
+            }
+        } else if (!settings.fingerprintBody()) {
+            return new Intake(Submission.Next.PASS, null, request, settings.maxBodyBytes());
+        }
+        return new Intake(Submission.Next.RUN, key, request, settings.maxBodyBytes());
+    }
+
+    /**
+     * Claims the submission (locally first under {@code onBackendFailure=local}, then on the shared guard)
+     * and answers a repeat. {@code body} is what was read ahead (null: nothing).
+     */
+    public Submission claim(Intake in, HttpServletRequest request, BufferedRequest body, HttpServletResponse response)
+            throws IOException {
+        byte[] bodyDigest = in.bodyDigest(request, body);
+        if (in.key == null && bodyDigest == null) {
+            counted(Answer.UNGUARDED);
+            return Submission.without(Submission.Next.PASS); // nothing to recognise a repeat by
+        }
+        Submission s = named(request, in.key, bodyDigest);
+        if (localGuard != null) {
+            // duplicates on this instance are stopped here, whatever Redis answers or fails to
+            Claim local = localGuard.claim(s.id(), s.owner(), settings.lockLease()).toCompletableFuture().join();
+            if (local.state() == SubmissionState.IN_FLIGHT && settings.mode() == DoubleSubmitSettings.Mode.REPLAY) {
+                local = awaitLocally(s);
+            }
+            if (local.state() != SubmissionState.RUN) {
+                answer(response, local, s);
+                return s.then(Submission.Next.ANSWERED, false);
+            }
+        }
+        Claim claim = bounded(() -> shared.claim(s.id(), s.owner(), settings.lockLease()),
+                settings.shared().backendTimeout(), s);
+        if (claim != null && claim.state() == SubmissionState.IN_FLIGHT
+                && settings.mode() == DoubleSubmitSettings.Mode.REPLAY) {
+            Claim waited = bounded(() -> shared.await(s.id(), s.owner(), settings.lockLease(), settings.waitTimeout()),
+                    settings.waitTimeout().plus(settings.shared().backendTimeout()), s);
+            // Redis said another request runs it: a wait that failed or was interrupted still ends in a 409
+            claim = waited != null ? waited : claim;
+        }
+        if (claim == null) {
+            health.fellBack();
+            switch (settings.shared().onBackendFailure()) {
+                case DENY:
+                    responses.backendUnavailable(response);
+                    return s.then(Submission.Next.ANSWERED, false);
+                case LOCAL:
+                    counted(Answer.FIRST);
+                    return s.then(Submission.Next.RUN, false); // under the local claim
+                default:
+                    return s.then(Submission.Next.PASS, false);
+            }
+        }
+        if (claim.state() == SubmissionState.RUN) {
+            counted(Answer.FIRST);
+            return s.then(Submission.Next.RUN, true);
+        }
+        if (localGuard != null) {
+            localGuard.abandon(s.id(), s.owner()); // Redis knows better: another instance has or had it
+        }
+        answer(response, claim, s);
+        return s.then(Submission.Next.ANSWERED, false);
+    }
+
+    /** Names the submission: its key, its client scope and a fresh owner id. */
+    private Submission named(HttpServletRequest request, String key, byte[] bodyDigest) {
+        Submission.Builder b = new Submission.Builder();
+        b.fingerprint = Fingerprints.request(request, bodyDigest);
+        // a record is only ever found again by the same client at the same Host
+        b.client = settings.client().resolve(request, clientIps) + "|host:" + Fingerprints.host(request);
+        b.keyed = key != null;
+        b.id = b.keyed ? RedisKeys.keyedSubmission(settings.shared().keyPrefix(), b.client, key)
+                : RedisKeys.fingerprintedSubmission(settings.shared().keyPrefix(), b.client,
+                        Fingerprints.hex(b.fingerprint));
+        b.keep = b.keyed ? settings.keyWindow() : settings.window();
+        b.owner = -OWNERS.incrementAndGet();
+        return b.build();
+    }
+
+    /** A repeat: 409 while the first is in flight, else what the first left (422, a replay, or 409). */
+    private void answer(HttpServletResponse response, Claim claim, Submission s) throws IOException {
+        if (claim.state() == SubmissionState.IN_FLIGHT) {
+            counted(Answer.DUPLICATE);
+            responses.inFlight(response);
+        } else {
+            counted(responses.repeat(response, claim.record(), s.keyed(), s.fingerprint()));
+        }
+    }
+
+    /** Replay mode: waits for the same submission running on this instance; an interrupt ends the wait. */
+    private Claim awaitLocally(Submission s) {
+        try {
+            return localGuard.await(s.id(), s.owner(), settings.lockLease(), settings.waitTimeout())
+                    .toCompletableFuture().join();
+        } catch (CompletionException e) {
+            return new Claim(SubmissionState.IN_FLIGHT, null); // interrupted (the flag is set again)
+        }
+    }
+
+    /**
+     * Asks the shared guard, waiting up to {@code timeout}; null when this request must take the fallback.
+     * A lock granted after we stopped waiting is given straight back.
+     */
+    private Claim bounded(Supplier<CompletionStage<Claim>> call, Duration timeout, Submission s) {
+        BoundedCall.Result<Claim> result = redisCall.call(call, timeout, late -> {
+            if (late.state() == SubmissionState.RUN) {
+                shared.abandon(s.id(), s.owner());
+            }
+        });
+        return result.answered() ? result.value() : null;
+    }
+
+    /**
+     * The first request is done: a success worth keeping leaves a record for the window; a failure, or an
+     * answer that says the request did nothing (404, 401, ...), only releases the claim so that a repeat may
+     * run. Neither holds up the response, and nothing that fails here reaches the client: the lock is
+     * released and a WARN says why.
+     *
+     * @param returned whether the chain returned normally (and, async, completed without error or timeout)
+     * @param out      the response the servlet wrote to
+     * @param capture  what was captured of it for replay (null: nothing, reject mode or not seen)
+     */
+    public void finish(Submission s, boolean returned, HttpServletResponse out, CapturingResponse capture) {
+        boolean failed = !returned || !DoubleSubmitResponses.worthKeeping(out.getStatus());
+        byte[] marker = SubmissionRecord.marker(s.fingerprint()).encode();
+        byte[] record = null;
+        if (!failed) {
+            try {
+                record = DoubleSubmitResponses.record(s.fingerprint(), out, capture).encode();
+            } catch (RuntimeException e) {
+                LOG.warn("{} could not keep a response for replay (its repeats get 409 instead): {}", logPrefix,
+                        e.toString());
+                record = marker;
+            }
+        }
+        if (failed || !s.sharedHeld() || record.length <= marker.length) { // a marker is too small to count
+            if (localGuard != null) {
+                if (failed) {
+                    localGuard.abandon(s.id(), s.owner());
+                } else {
+                    localGuard.complete(s.id(), s.owner(), record, s.keep());
+                }
+            }
+            if (s.sharedHeld()) {
+                whenStored(s, failed ? shared.abandon(s.id(), s.owner())
+                        : shared.complete(s.id(), s.owner(), record, s.keep()));
+            }
+            return;
+        }
+        byte[] full = record;
+        whenStored(s, storage.take(s.client(), full.length)
+                .exceptionally(e -> false) // not counted, not kept: the marker still stops repeats
+                .thenCompose(fits -> {
+                    // this instance keeps what Redis keeps: a repeat gets the same answer on every instance
+                    byte[] kept = fits ? full : marker;
+                    if (localGuard != null) {
+                        localGuard.complete(s.id(), s.owner(), kept, s.keep());
+                    }
+                    return shared.complete(s.id(), s.owner(), kept, s.keep());
+                }));
+    }
+
+    /** A failure to store or release is the client's no more: the lock is released and a WARN says why. */
+    private void whenStored(Submission s, CompletionStage<Void> done) {
+        done.whenComplete((v, e) -> {
+            if (e == null) {
+                return;
+            }
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof IllegalMonitorStateException) {
+                if (leaseWarned.compareAndSet(false, true)) {
+                    LOG.warn("{} a request outlived its lock (lockLease {}): raise lockLease above the longest"
+                            + " request this filter guards, or a repeat may run while the first still does",
+                            logPrefix, settings.lockLease());
+                }
+                return;
+            }
+            redisCall.failedUnwatched(cause);
+            shared.abandon(s.id(), s.owner()); // not held until lockLease: the client has its answer, a retry may run
+            long now = System.nanoTime();
+            long next = nextStoreWarning.get();
+            if (now - next >= 0 && nextStoreWarning.compareAndSet(next, now + TimeUnit.SECONDS.toNanos(10))) {
+                LOG.warn("{} could not store the record of a request (lock released, so a repeat runs again): {}",
+                        logPrefix, cause.toString());
+            }
+        });
+    }
+}
