@@ -2,6 +2,7 @@ package io.tollgate.internal.ratelimit;
 
 import io.tollgate.internal.redis.ContainerThreads;
 import io.tollgate.internal.redis.LuaScripts;
+import io.tollgate.internal.redis.RedissonVersions;
 
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
@@ -54,7 +55,7 @@ public final class RedisRateLimiter implements RateLimiter {
             args[2 + 2 * i] = Long.toString(limits.get(i).period().toMillis());
         }
         CompletionStage<List<Object>> result = ContainerThreads.call(() -> script.evalAsync(key,
-                RScript.Mode.READ_WRITE, SCRIPT, RScript.ReturnType.LIST, Collections.singletonList(key), args));
+                RScript.Mode.READ_WRITE, SCRIPT, RedissonVersions.LIST, Collections.singletonList(key), args));
         return result.thenApply(values -> RateDecision.fromScript(values, limits, key, permitId));
     }
 

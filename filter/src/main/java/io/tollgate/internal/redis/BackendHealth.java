@@ -48,6 +48,7 @@ public final class BackendHealth {
     private final String logPrefix;
     private final String fallback;
     private final AtomicBoolean down = new AtomicBoolean();
+    private final AtomicBoolean unexpectedLogged = new AtomicBoolean();
     /** While the start-up call is pending the client is still connecting: late calls cost their request alone. */
     private volatile boolean connecting;
     private final AtomicLong nextTrial = new AtomicLong();
@@ -132,6 +133,31 @@ public final class BackendHealth {
     /** A call failed for its key alone (a key of the wrong type, a script error): never changes the state. */
     public void keyFailed() {
         failures.increment();
+    }
+
+    /**
+     * A call failed with an Error or an exception that is neither Redis's nor its client's answer: an
+     * incompatible Redisson on the class path ({@code NoSuchFieldError}, {@code NoSuchMethodError}, ...) or a
+     * bug. Logged once at ERROR, with what to do (the call is counted as the failure it ended in).
+     */
+    public void unexpected(Throwable cause) {
+        if (unexpectedLogged.compareAndSet(false, true)) {
+            Throwable t = cause;
+            while ((t instanceof java.util.concurrent.ExecutionException
+                    || t instanceof java.util.concurrent.CompletionException) && t.getCause() != null) {
+                t = t.getCause();
+            }
+            if (t instanceof LinkageError) {
+                LOG.error("{} cannot use the Redisson on its class path (Redisson {}; Tollgate runs on {} and later,"
+                        + " 4.x included): requests are {}. Put a supported Redisson (and the Netty it needs) in"
+                        + " WEB-INF/lib or the server's lib/, once (docs/deployment.md, \"Redisson versions\"): {}",
+                        logPrefix, RedissonVersions.VERSION, RedissonVersions.OLDEST, fallback, describe(cause), cause);
+            } else {
+                LOG.error("{} a Redis call failed unexpectedly (Redisson {}); requests are {} whenever it does. Please"
+                        + " report it with this stack trace: {}", logPrefix, RedissonVersions.VERSION, fallback,
+                        describe(cause), cause);
+            }
+        }
     }
 
     private void markDown(Throwable cause) {

@@ -3,10 +3,8 @@ package io.tollgate.internal.redis;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
 import org.redisson.client.RedisLoadingException;
-import org.redisson.client.RedisMasterDownException;
 import org.redisson.client.RedisClusterDownException;
 import org.redisson.client.RedisNodeNotFoundException;
-import org.redisson.client.RedisReadonlyException;
 import org.redisson.client.RedisTimeoutException;
 
 import java.io.IOException;
@@ -30,7 +28,9 @@ import java.util.function.Supplier;
  * <p>How a call ends ({@link Outcome}): answered; not asked (Redis is down and this is not the trial);
  * slow (no answer in time: this request takes the fallback alone); down (a connection-level failure);
  * failed for its key alone ({@code WRONGTYPE}, a script error: this request alone, the state unchanged);
- * interrupted (never a Redis failure: the thread's interrupt flag is set again).
+ * interrupted (never a Redis failure: the thread's interrupt flag is set again). An {@link Error} or an
+ * unexpected exception raised on the way (a {@code NoSuchFieldError} from a Redisson Tollgate does not fit,
+ * a bug) ends the call as a failed one too, for this request alone, and is logged once at ERROR.
  */
 public final class BoundedCall {
 
@@ -122,7 +122,7 @@ public final class BoundedCall {
         CompletableFuture<T> answer;
         try {
             answer = call.get().toCompletableFuture();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return failed(e, null, giveBack); // Redisson may throw at once, e.g. when it cannot connect
         }
         try {
@@ -150,6 +150,9 @@ public final class BoundedCall {
             giveBackLate(answer, giveBack);
         }
         Outcome outcome = classify(error);
+        if (unexpected(error)) {
+            health.unexpected(error);
+        }
         switch (outcome) {
             case DOWN:
                 health.connectionFailed(error);
@@ -179,8 +182,8 @@ public final class BoundedCall {
             return Outcome.SLOW;
         }
         if (t instanceof RedisConnectionException || t instanceof RedisNodeNotFoundException
-                || t instanceof RedisLoadingException || t instanceof RedisReadonlyException
-                || t instanceof RedisMasterDownException || t instanceof RedisClusterDownException
+                || t instanceof RedisLoadingException || RedissonVersions.servesNoOne(t)
+                || t instanceof RedisClusterDownException
                 || t instanceof org.redisson.RedissonShutdownException || t instanceof IOException) {
             return Outcome.DOWN;
         }
@@ -199,6 +202,23 @@ public final class BoundedCall {
                 || t instanceof IllegalMonitorStateException) {
             return Outcome.KEY_ERROR; // an answer this call could not use
         }
+        if (unexpected(t)) {
+            return Outcome.KEY_ERROR; // not Redis's doing (an incompatible Redisson, a bug): this request alone
+        }
         return Outcome.SLOW;
+    }
+
+    /** An Error, or an exception neither Redis nor Redisson's waiting explains (a LinkageError, a bug). */
+    static boolean unexpected(Throwable error) {
+        Throwable t = error;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof Error) {
+            return true;
+        }
+        return t instanceof RuntimeException && !(t instanceof RedisException) && !(t instanceof CancellationException)
+                && !(t instanceof IllegalStateException) && !(t instanceof ClassCastException)
+                && !(t instanceof IllegalMonitorStateException) && !t.getClass().getName().startsWith("org.redisson.");
     }
 }

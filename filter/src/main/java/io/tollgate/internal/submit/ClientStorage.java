@@ -3,6 +3,7 @@ package io.tollgate.internal.submit;
 import io.tollgate.internal.redis.ContainerThreads;
 import io.tollgate.internal.redis.LuaScripts;
 import io.tollgate.internal.redis.RedisKeys;
+import io.tollgate.internal.redis.RedissonVersions;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
@@ -40,7 +41,7 @@ public final class ClientStorage implements SubmissionFlow.StorageBudget {
     public CompletionStage<Boolean> take(String clientScope, long bytes) {
         String key = RedisKeys.clientStorage(keyPrefix, clientScope);
         CompletionStage<Long> fits = ContainerThreads.call(() -> script.evalAsync(key,
-                RScript.Mode.READ_WRITE, SCRIPT, RScript.ReturnType.LONG, Collections.singletonList(key),
+                RScript.Mode.READ_WRITE, SCRIPT, RedissonVersions.LONG, Collections.singletonList(key),
                 Long.toString(bytes), Long.toString(max), Long.toString(window.toMillis())));
         return fits.thenApply(n -> n != null && n == 1L);
     }

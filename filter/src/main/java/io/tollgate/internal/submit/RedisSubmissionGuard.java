@@ -3,6 +3,7 @@ package io.tollgate.internal.submit;
 import io.tollgate.internal.redis.ContainerThreads;
 import io.tollgate.internal.redis.LuaScripts;
 import io.tollgate.internal.redis.RedisKeys;
+import io.tollgate.internal.redis.RedissonVersions;
 
 import org.redisson.api.RLock;
 import org.redisson.api.RScript;
@@ -83,7 +84,7 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
         String lock = RedisKeys.lock(id);
         List<Object> keys = List.of(lock, RedisKeys.record(id));
         CompletionStage<List<Object>> answer = ContainerThreads.call(() -> script.evalAsync(lock,
-                RScript.Mode.READ_WRITE, CLAIM, RScript.ReturnType.LIST, keys,
+                RScript.Mode.READ_WRITE, CLAIM, RedissonVersions.LIST, keys,
                 utf8(Long.toString(lease.toMillis())), utf8(lockOwner(owner))));
         return answer.thenApply(values -> {
             long state = values == null || values.isEmpty() ? -1 : ((Number) values.get(0)).longValue();
@@ -144,7 +145,7 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
         String lock = RedisKeys.lock(id);
         List<Object> keys = List.of(lock, RedisKeys.record(id), channel(lock));
         CompletionStage<Long> answer = ContainerThreads.call(() -> script.evalAsync(lock, RScript.Mode.READ_WRITE,
-                COMPLETE, RScript.ReturnType.LONG, keys, record, utf8(Long.toString(keep.toMillis())),
+                COMPLETE, RedissonVersions.LONG, keys, record, utf8(Long.toString(keep.toMillis())),
                 utf8(lockOwner(owner)), UNLOCK_MESSAGE));
         return answer.thenApply(released -> {
             if (released != null && released < 0) {

@@ -6,12 +6,11 @@ import io.tollgate.internal.ratelimit.RateDecision;
 import io.tollgate.internal.ratelimit.RateLimiter;
 import io.tollgate.internal.redis.ContainerThreads;
 import io.tollgate.internal.redis.RedisKeys;
+import io.tollgate.internal.redis.RedissonVersions;
 
 import org.redisson.api.RRateLimiter;
 import org.redisson.api.RateLimiterConfig;
-import org.redisson.api.RateType;
 import org.redisson.api.RedissonClient;
-import org.redisson.api.ratelimiter.RateLimiterArgs;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,7 +115,7 @@ public final class RRateLimiterEngine implements RateLimiter {
     }
 
     private CompletionStage<Void> release(String name) {
-        return ContainerThreads.call(() -> client.getRateLimiter(name).releaseAsync(1));
+        return ContainerThreads.call(() -> RedissonVersions.release(client, client.getRateLimiter(name), 1));
     }
 
     /** {admitted 1 or 0, available permits or -1 when unknown} for one limiter. */
@@ -131,8 +130,8 @@ public final class RRateLimiterEngine implements RateLimiter {
                 return CompletableFuture.<long[]>failedFuture(e);
             }
             // the configuration expired (keepAliveTime) or was deleted: set it up again, once
-            return ContainerThreads.call(() -> limiter.trySetRateAsync(RateType.OVERALL, limit.count(),
-                    limit.period(), limit.period())).thenCompose(created -> attempt(limiter));
+            return ContainerThreads.call(() -> RedissonVersions.trySetRate(limiter, limit.count(), limit.period()))
+                    .thenCompose(created -> attempt(limiter));
         }).thenCompose(Function.identity());
     }
 
@@ -146,14 +145,13 @@ public final class RRateLimiterEngine implements RateLimiter {
 
     /** First use of a name in this process: create it with our rate, or bring a different stored rate to ours. */
     private CompletionStage<Void> setUp(String name, RRateLimiter limiter, Limit limit) {
-        CompletableFuture<Boolean> created = ContainerThreads.call(() -> limiter.trySetRateAsync(RateType.OVERALL,
-                limit.count(), limit.period(), limit.period())).toCompletableFuture();
+        CompletableFuture<Boolean> created = ContainerThreads.call(() -> RedissonVersions.trySetRate(limiter,
+                limit.count(), limit.period())).toCompletableFuture();
         CompletableFuture<RateLimiterConfig> config = ContainerThreads.call(limiter::getConfigAsync).toCompletableFuture();
         return created.thenCombine(config, (c, cfg) -> c || cfg.getRate() == null || cfg.getRate() == 0
                 || (cfg.getRate() == limit.count() && cfg.getRateInterval() == limit.period().toMillis()))
                 .thenCompose(same -> same ? CompletableFuture.completedFuture((Void) null)
-                        : ContainerThreads.call(() -> limiter.setRateAsync(RateLimiterArgs.of(RateType.OVERALL,
-                                limit.count(), limit.period()).keepAliveTime(limit.period()).keepState(true))))
+                        : ContainerThreads.call(() -> RedissonVersions.changeRate(limiter, limit.count(), limit.period())))
                 .thenRun(() -> remember(name));
     }
 

@@ -5,6 +5,7 @@ import io.tollgate.internal.ratelimit.RateDecision;
 import io.tollgate.internal.ratelimit.RateLimiter;
 import io.tollgate.internal.redis.ContainerThreads;
 import io.tollgate.internal.redis.LuaScripts;
+import io.tollgate.internal.redis.RedissonVersions;
 
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
@@ -64,7 +65,7 @@ public final class TokenBucketEngine implements RateLimiter {
             args[3 + 3 * i] = Long.toString(l.burst());
         }
         CompletionStage<List<Object>> result = ContainerThreads.call(() -> script.evalAsync(key,
-                RScript.Mode.READ_WRITE, SCRIPT, RScript.ReturnType.LIST, Collections.singletonList(key), args));
+                RScript.Mode.READ_WRITE, SCRIPT, RedissonVersions.LIST, Collections.singletonList(key), args));
         return result;
     }
 }

@@ -1,0 +1,183 @@
+package io.tollgate.internal.redis;
+
+import org.redisson.Redisson;
+import org.redisson.api.RFuture;
+import org.redisson.api.RRateLimiter;
+import org.redisson.api.RRateLimiterAsync;
+import org.redisson.api.RScript;
+import org.redisson.api.RateIntervalUnit;
+import org.redisson.api.RateType;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.ratelimiter.RateLimiterArgs;
+import org.redisson.client.RedisException;
+import org.redisson.client.codec.StringCodec;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Everything that differs between the Redisson versions Tollgate supports (3.x from {@value #OLDEST} on,
+ * and 4.x), in one place: Tollgate is compiled against 4.x and runs unchanged on the application's or the
+ * server's Redisson. Nothing else in Tollgate names a version.
+ *
+ * <p>What differs, checked in Redisson's sources at each tag (docs/deployment.md, "Redisson versions"):
+ * <ul>
+ * <li>4.0 renamed {@link RScript.ReturnType} constants ({@code INTEGER} → {@code LONG}, {@code MULTI} →
+ * {@code LIST}): resolved once, by name, when this class loads; code compiled against 4.x that names
+ * {@code ReturnType.LIST} fails on 3.x with {@code NoSuchFieldError: LIST};
+ * <li>{@code RRateLimiter}: a {@code keepAliveTime} (idle limiters expire) since 3.38; {@code release}
+ * since 3.52 (before, {@code rate-limiter-release.lua} gives permits back the same way); a rate change
+ * that keeps what was spent ({@code RateLimiterArgs.keepState}) only in 4.x (3.x forgets it, once, when a
+ * changed {@code limits} is first used).
+ * </ul>
+ * The lock scripts Tollgate writes as {@code RLock} does (claim.lua, complete.lua) match RLock's hash, owner
+ * field, channel and unlock message on every supported version: those did not change.
+ *
+ * <p>Which path a call takes is decided once, when this class loads; a request pays one branch, never a
+ * reflective call.
+ */
+public final class RedissonVersions {
+
+    /** The oldest Redisson Tollgate supports (and tests). */
+    public static final String OLDEST = "3.27.0";
+
+    /** The running Redisson's version, from its jar ({@code "unknown"} when the jar does not say). */
+    public static final String VERSION = version();
+
+    /** A script answer read as a list ({@code LIST} in 4.x, {@code MULTI} in 3.x). */
+    public static final RScript.ReturnType LIST = returnType("LIST", "MULTI");
+    /** A script answer read as a long ({@code LONG} in 4.x, {@code INTEGER} in 3.x). */
+    public static final RScript.ReturnType LONG = returnType("LONG", "INTEGER");
+
+    /** 4.x: {@code RateLimiterArgs}, with {@code keepState}. */
+    private static final boolean RATE_LIMITER_ARGS = present("org.redisson.api.ratelimiter.RateLimiterArgs");
+    /** 3.38+: {@code trySetRate(type, rate, interval, keepAliveTime)}. */
+    private static final boolean KEEP_ALIVE = hasMethod("trySetRateAsync", RateType.class, long.class,
+            Duration.class, Duration.class);
+    /** 3.52+: {@code RRateLimiter.release(permits)}. */
+    private static final boolean RELEASE = hasMethod("releaseAsync", long.class);
+    private static final String RELEASE_SCRIPT = LuaScripts.read(RedissonVersions.class, "rate-limiter-release.lua");
+
+    private RedissonVersions() {
+    }
+
+    /**
+     * Whether {@code RRateLimiter}s made by {@link #trySetRate} expire when idle (Redisson 3.38+); before,
+     * they stay in Redis until deleted.
+     */
+    public static boolean rateLimitersExpire() {
+        return KEEP_ALIVE;
+    }
+
+    /**
+     * Whether a rate changed by {@link #changeRate} keeps the permits already taken (4.x); in 3.x the
+     * change starts the limiter afresh.
+     */
+    public static boolean rateChangeKeepsState() {
+        return RATE_LIMITER_ARGS;
+    }
+
+    /**
+     * Sets {@code limiter} to {@code rate} permits per {@code period} unless it is set already, expiring after
+     * one idle {@code period} where Redisson can (3.38+).
+     */
+    @SuppressWarnings("deprecation") // the only form before 3.37
+    public static RFuture<Boolean> trySetRate(RRateLimiter limiter, long rate, Duration period) {
+        if (KEEP_ALIVE) {
+            return limiter.trySetRateAsync(RateType.OVERALL, rate, period, period);
+        }
+        return limiter.trySetRateAsync(RateType.OVERALL, rate, period.toMillis(), RateIntervalUnit.MILLISECONDS);
+    }
+
+    /**
+     * Changes {@code limiter}'s rate to {@code rate} per {@code period}: keeping the permits already taken
+     * in 4.x, starting afresh in 3.x (whose {@code setRate} deletes the limiter's state).
+     */
+    @SuppressWarnings("deprecation") // the only form before 3.37
+    public static CompletionStage<Void> changeRate(RRateLimiter limiter, long rate, Duration period) {
+        if (RATE_LIMITER_ARGS) {
+            return Args.setRateKeepingState(limiter, rate, period);
+        }
+        if (KEEP_ALIVE) {
+            return limiter.setRateAsync(RateType.OVERALL, rate, period, period);
+        }
+        return limiter.setRateAsync(RateType.OVERALL, rate, period.toMillis(), RateIntervalUnit.MILLISECONDS);
+    }
+
+    /**
+     * Gives {@code permits} back to {@code limiter} (one set up by {@link #trySetRate}): Redisson's
+     * {@code release} where it has one (3.52+), else a script that changes the limiter's state the same
+     * way (its count of available permits goes up, never above the rate).
+     */
+    public static CompletionStage<Void> release(RedissonClient client, RRateLimiter limiter, long permits) {
+        if (RELEASE) {
+            return limiter.releaseAsync(permits);
+        }
+        String name = limiter.getName();
+        List<Object> keys = List.of(name, suffixed(name, "value"));
+        return client.getScript(StringCodec.INSTANCE).<Object>evalAsync(name, RScript.Mode.READ_WRITE,
+                RELEASE_SCRIPT, RScript.ReturnType.VALUE, keys, Long.toString(permits)).thenApply(v -> null);
+    }
+
+    /**
+     * Whether {@code error} is Redis refusing every command on this connection: {@code READONLY} (a replica,
+     * after a failover) or {@code MASTERDOWN}. Redisson reports them as {@code RedisReadonlyException} since
+     * 3.27.1 and {@code RedisMasterDownException} since 3.42; before, as a {@code RedisException} with the
+     * error's text, which is what this checks (a class Tollgate names must exist in every version).
+     */
+    public static boolean servesNoOne(Throwable error) {
+        if (!(error instanceof RedisException)) {
+            return false;
+        }
+        String name = error.getClass().getSimpleName();
+        String message = error.getMessage() == null ? "" : error.getMessage();
+        return name.equals("RedisReadonlyException") || name.equals("RedisMasterDownException")
+                || message.startsWith("READONLY") || message.startsWith("MASTERDOWN");
+    }
+
+    /** Redisson's name of a limiter's companion key: in the limiter's hash slot. */
+    private static String suffixed(String name, String suffix) {
+        return (name.indexOf('{') >= 0 ? name : "{" + name + "}") + ":" + suffix;
+    }
+
+    /** Loaded only on 4.x, where {@code RateLimiterArgs} exists. */
+    private static final class Args {
+        static CompletionStage<Void> setRateKeepingState(RRateLimiter limiter, long rate, Duration period) {
+            return limiter.setRateAsync(RateLimiterArgs.of(RateType.OVERALL, rate, period)
+                    .keepAliveTime(period).keepState(true));
+        }
+    }
+
+    private static RScript.ReturnType returnType(String name4, String name3) {
+        for (RScript.ReturnType t : RScript.ReturnType.values()) {
+            if (t.name().equals(name4)) {
+                return t;
+            }
+        }
+        return RScript.ReturnType.valueOf(name3);
+    }
+
+    private static boolean present(String className) {
+        try {
+            Class.forName(className, false, RScript.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    private static boolean hasMethod(String name, Class<?>... parameters) {
+        try {
+            RRateLimiterAsync.class.getMethod(name, parameters);
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+
+    private static String version() {
+        String v = Redisson.class.getPackage().getImplementationVersion();
+        return v == null ? "unknown" : v;
+    }
+}
