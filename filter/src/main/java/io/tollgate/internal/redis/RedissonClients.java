@@ -89,12 +89,15 @@ public final class RedissonClients {
                     + " is used as it is, so redisAddress and redissonConfig cannot apply to it");
         }
         if (lent != null) {
-            return hostLease(client(lent, "context attribute [" + REDISSON_ATTRIBUTE + "]"),
-                    "context attribute [" + REDISSON_ATTRIBUTE + "] (the application's client)");
+            RedissonClient client = client(lent, "context attribute [" + REDISSON_ATTRIBUTE + "]");
+            rehomeThreads(client, Thread.currentThread().getContextClassLoader());
+            return hostLease(client, "context attribute [" + REDISSON_ATTRIBUTE + "] (the application's client)");
         }
         if (settings.redissonJndiName() != null) {
             String name = settings.redissonJndiName();
-            return hostLease(client(lookup(name), "JNDI name [" + name + "]"), "JNDI [" + name + "] (the host's client)");
+            RedissonClient client = client(lookup(name), "JNDI name [" + name + "]");
+            rehomeThreads(client, Thread.currentThread().getContextClassLoader());
+            return hostLease(client, "JNDI [" + name + "] (the host's client)");
         }
         Map<String, Shared> registry = registry(context);
         String signature = settings.clientSignature();
@@ -183,6 +186,40 @@ public final class RedissonClients {
         }
         throw new InvalidSettingException(where + " holds " + (found == null ? "nothing"
                 : "a " + found.getClass().getName()) + ", not an org.redisson.api.RedissonClient" + loaders);
+    }
+
+    /**
+     * A server-held client's threads must not carry a webapp's class loader: they would pin it after an
+     * undeploy, and the container would report them as threads the webapp failed to stop. Redisson creates
+     * its threads lazily, on the thread that first needs one, which here is a webapp's (the first lookup
+     * builds the client; a request may start an event loop). So the client's threads are all started now
+     * with the class loader of Redisson itself, and those already started with this webapp's get that one
+     * instead. Nothing to do for a client whose Redisson classes are the webapp's own.
+     */
+    static void rehomeThreads(RedissonClient client, ClassLoader webapp) {
+        ClassLoader server = client.getClass().getClassLoader();
+        if (webapp == null || server == webapp || !(client instanceof Redisson)) {
+            return;
+        }
+        ServiceManager threads = ((Redisson) client).getServiceManager();
+        Thread current = Thread.currentThread();
+        current.setContextClassLoader(server);
+        try {
+            for (io.netty.util.concurrent.EventExecutor loop : threads.getGroup()) {
+                loop.execute(() -> Thread.currentThread().setContextClassLoader(server));
+            }
+            if (threads.getExecutor() instanceof java.util.concurrent.ThreadPoolExecutor) {
+                ((java.util.concurrent.ThreadPoolExecutor) threads.getExecutor()).prestartAllCoreThreads();
+            }
+            threads.getTimer().start();
+        } finally {
+            current.setContextClassLoader(webapp);
+        }
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t != current && t.getContextClassLoader() == webapp && t.getName().startsWith("redisson")) {
+                t.setContextClassLoader(server);
+            }
+        }
     }
 
     /** The object bound to {@code name}; a name without a scheme is looked up under {@code java:comp/env/}. */
