@@ -35,9 +35,21 @@ public final class Tollgate {
      */
     public static final String PARAM_REDISSON_CONFIG = SharedSettings.PARAM_REDISSON_CONFIG;
 
-    /** Prefix of every Redis key Tollgate writes. */
+    /**
+     * JNDI name of a {@code RedissonClient} the server provides (e.g. {@code java:comp/env/redisson/shared}; a
+     * name without a scheme is looked up under {@code java:comp/env/}), used as it is and never shut down: one
+     * client for every webapp of the server. Exclusive with {@value #PARAM_REDIS_ADDRESS},
+     * {@value #PARAM_REDISSON_CONFIG} and {@value #REDISSON_ATTRIBUTE}. No default.
+     */
+    public static final String PARAM_REDISSON_JNDI_NAME = SharedSettings.PARAM_REDISSON_JNDI_NAME;
+
+    /**
+     * Prefix of every Redis key Tollgate writes. When not set, {@value #DEFAULT_KEY_PREFIX} followed by the
+     * webapp's context path and a colon ({@code tollgate:/shop:}), so that webapps sharing a Redis never share
+     * a budget; set the same value in several webapps to share.
+     */
     public static final String PARAM_KEY_PREFIX = SharedSettings.PARAM_KEY_PREFIX;
-    /** Default of {@value #PARAM_KEY_PREFIX}: {@value}. */
+    /** Default of {@value #PARAM_KEY_PREFIX}, followed by the webapp's context path: {@value}. */
     public static final String DEFAULT_KEY_PREFIX = SharedSettings.DEFAULT_KEY_PREFIX;
 
     /**

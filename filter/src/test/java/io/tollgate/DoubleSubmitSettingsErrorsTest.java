@@ -34,20 +34,20 @@ class DoubleSubmitSettingsErrorsTest {
                         + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
                         + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxBufferedBytes, maxResponseBytes,"
                         + " maxStoredBytesPerClient, methods, mode,"
-                        + " onBackendFailure, redisAddress, redissonConfig, trustedProxies, waitTimeout, window]"
+                        + " onBackendFailure, redisAddress, redissonConfig, redissonJndiName, trustedProxies, waitTimeout, window]"
                         + " (filter [orders])"),
                 arguments("limits", "10/s", "init-param [limits] was [10/s]: DoubleSubmitFilter has no such setting;"
                         + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
                         + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxBufferedBytes, maxResponseBytes,"
                         + " maxStoredBytesPerClient, methods, mode,"
-                        + " onBackendFailure, redisAddress, redissonConfig, trustedProxies, waitTimeout, window]"
+                        + " onBackendFailure, redisAddress, redissonConfig, redissonJndiName, trustedProxies, waitTimeout, window]"
                         + " (filter [orders])"),
                 arguments("redisAdress", "redis://app:s3cret@127.0.0.1:6379", "init-param [redisAdress] was"
                         + " [redis://app:***@127.0.0.1:6379]: DoubleSubmitFilter has no such setting;"
                         + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
                         + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxBufferedBytes, maxResponseBytes,"
                         + " maxStoredBytesPerClient, methods, mode,"
-                        + " onBackendFailure, redisAddress, redissonConfig, trustedProxies, waitTimeout, window]"
+                        + " onBackendFailure, redisAddress, redissonConfig, redissonJndiName, trustedProxies, waitTimeout, window]"
                         + " (filter [orders])"),
                 arguments("mode", "replays", "init-param [mode] was [replays]: must be one of reject, replay"
                         + " (filter [orders])"),
@@ -144,7 +144,7 @@ class DoubleSubmitSettingsErrorsTest {
                 TestApp.Kind.JETTY.builder().contextParam("tollgate.window", "10s"), orders());
         assertEquals("context-param [tollgate.window] was [10s]: not a shared Tollgate setting; context-params may"
                 + " set [tollgate.backendTimeout, tollgate.keyPrefix, tollgate.onBackendFailure, tollgate.redisAddress,"
-                + " tollgate.redissonConfig] (other settings"
+                + " tollgate.redissonConfig, tollgate.redissonJndiName] (other settings"
                 + " are init-params of each filter) (filter [orders])", failure.getMessage());
     }
 

@@ -32,6 +32,7 @@ class RateLimitSettingsErrorsTest {
                 arguments("limitz", "10/s", "init-param [limitz] was [10/s]: RateLimitFilter has no such setting;"
                         + " its settings are [algorithm, backendTimeout, burst, clientIpHeader, enforce, exclude, headers,"
                         + " ipv6Prefix, key, keyPrefix, limits, methods, name, onBackendFailure, redisAddress, redissonConfig,"
+                        + " redissonJndiName,"
                         + " rejectWith, rules, statusCode, trustedProxies] (filter [api])"),
                 arguments("algorithm", "gcra", "init-param [algorithm] was [gcra]: must be one of sliding-log, token-bucket, rratelimiter (filter [api])"),
                 arguments("burst", "20", "init-param [burst] was [20]: applies to algorithm token-bucket only (algorithm is sliding-log) (filter [api])"),

@@ -403,7 +403,12 @@ public final class OutboundLimiter implements AutoCloseable {
                         + " servletContext(context)");
             }
             SharedSettings shared = OutboundSettings.shared(context, name);
-            RedissonClients.Lease lease = RedissonClients.acquire(context, shared);
+            RedissonClients.Lease lease;
+            try {
+                lease = RedissonClients.acquire(context, shared);
+            } catch (io.tollgate.internal.config.InvalidSettingException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
             return new OutboundLimiter(settings(shared), lease.client(), lease);
         }
 

@@ -58,6 +58,10 @@ public final class StubFilterConfig {
                 return contextParams.get((String) args[0]);
             case "getInitParameterNames":
                 return Collections.enumeration(contextParams.keySet());
+            case "getContextPath":
+                return "";
+            case "log":
+                return null;
             default:
                 return StubRequest.objectMethod(proxy, m, args, "ServletContext");
         }

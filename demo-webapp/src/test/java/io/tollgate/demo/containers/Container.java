@@ -96,12 +96,26 @@ public abstract class Container implements AutoCloseable {
      * the launcher's classes, {@code REDIS_URL} set and its temporary files in {@code work}.
      */
     static List<String> command(Kind kind, String redisUrl, Path work, String... args) throws Exception {
+        return command(kind, redisUrl, work, null, args);
+    }
+
+    /** As {@link #command(Kind, String, Path, String...)}, with the jars of {@code serverLib} (Tomcat's lib/) too. */
+    static List<String> command(Kind kind, String redisUrl, Path work, Path serverLib, String... args) throws Exception {
         String launcher = Paths.get(TomcatMain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
                 + File.pathSeparator
                 + Paths.get(StartupErrors.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+        if (serverLib != null) {
+            // what catalina.sh passes: Tomcat's leak detection (thread-locals, ObjectStream caches, RMI) fully on
+            cmd.addAll(List.of("--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
+                    "--add-opens=java.rmi/sun.rmi.transport=ALL-UNNAMED",
+                    "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED"));
+        }
+        cmd.addAll(List.of(
                 "-Xmx256m", "-DREDIS_URL=" + redisUrl, "-Djava.io.tmpdir=" + work,
-                "-cp", kind.jars().resolve("*") + File.pathSeparator + launcher, kind.launcher().getName()));
+                "-cp", kind.jars().resolve("*") + File.pathSeparator
+                        + (serverLib == null ? "" : serverLib.resolve("*") + File.pathSeparator) + launcher,
+                kind.launcher().getName()));
         cmd.addAll(List.of(args));
         return cmd;
     }

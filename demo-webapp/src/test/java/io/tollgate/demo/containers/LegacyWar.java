@@ -51,14 +51,26 @@ final class LegacyWar {
         return names;
     }
 
-    /** Writes the webapp for {@code kind} as a folder {@code dir} (an exploded WAR). */
+    /**
+     * Writes the webapp for {@code kind} as a folder {@code dir} (an exploded WAR), with the bundle's
+     * {@code lib/optional/} SLF4J provider (INSTALL.md: for a webapp that has none).
+     */
     static Path explode(Container.Kind kind, Path dir) throws IOException {
+        return explode(kind, dir, true);
+    }
+
+    /** As {@link #explode(Container.Kind, Path)}; without {@code lib/optional/} unless {@code optional}. */
+    static Path explode(Container.Kind kind, Path dir, boolean optional) throws IOException {
         Path webInf = Files.createDirectories(dir.resolve("WEB-INF"));
         Path lib = Files.createDirectories(webInf.resolve("lib"));
         try (ZipInputStream zin = new ZipInputStream(Files.newInputStream(bundle(kind.javax)))) {
             for (ZipEntry e; (e = zin.getNextEntry()) != null; ) {
                 String name = e.getName().substring(e.getName().indexOf('/') + 1);
-                if (name.startsWith("lib/") && name.endsWith(".jar")) {
+                if (name.startsWith("lib/optional/") && name.endsWith(".jar")) {
+                    if (optional) {
+                        Files.copy(zin, lib.resolve(name.substring("lib/optional/".length())));
+                    }
+                } else if (name.startsWith("lib/") && name.endsWith(".jar")) {
                     Files.copy(zin, lib.resolve(name.substring("lib/".length())));
                 } else if (name.equals("web.xml")) {
                     String xml = new String(zin.readAllBytes(), StandardCharsets.UTF_8);

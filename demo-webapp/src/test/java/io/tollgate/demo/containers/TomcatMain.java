@@ -26,7 +26,7 @@ public final class TomcatMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 3 && args[3].equals("standalone")) {
-            standalone(Paths.get(args[1]), Paths.get(args[2]));
+            standalone(Paths.get(args[1]), Paths.get(args[2]), args.length > 4 ? args[4] : null);
             return;
         }
         Path war = Paths.get(args[0]);
@@ -70,8 +70,22 @@ public final class TomcatMain {
      * of its standard input it stops Tomcat and returns: the JVM then exits only if nothing else runs,
      * as with {@code shutdown.sh}.
      */
-    private static void standalone(Path work, Path status) throws Exception {
+    private static void standalone(Path work, Path status, String redissonYaml) throws Exception {
         Tomcat tomcat = new Tomcat();
+        if (redissonYaml != null) {
+            // server.xml's <GlobalNamingResources><Resource name="redisson/shared" auth="Container"
+            //   type="org.redisson.api.RedissonClient" factory="org.redisson.JndiRedissonFactory"
+            //   configPath="..." closeMethod="shutdown"/></GlobalNamingResources>, as docs/deployment.md shows
+            tomcat.enableNaming();
+            org.apache.tomcat.util.descriptor.web.ContextResource shared = new org.apache.tomcat.util.descriptor.web.ContextResource();
+            shared.setName("redisson/shared");
+            shared.setAuth("Container");
+            shared.setType("org.redisson.api.RedissonClient");
+            shared.setProperty("factory", "org.redisson.JndiRedissonFactory");
+            shared.setProperty("configPath", redissonYaml);
+            shared.setCloseMethod("shutdown");
+            tomcat.getServer().getGlobalNamingResources().addResource(shared);
+        }
         tomcat.setBaseDir(work.toAbsolutePath().toString());
         tomcat.setPort(0);
         tomcat.getConnector().setProperty("address", "127.0.0.1");
@@ -85,7 +99,10 @@ public final class TomcatMain {
         host.addLifecycleListener(new org.apache.catalina.startup.HostConfig());
         host.addContainerListener(event -> {
             if (org.apache.catalina.Container.REMOVE_CHILD_EVENT.equals(event.getType())) {
-                write(status.resolveSibling(status.getFileName() + ".removed"), "REMOVED");
+                Path removed = status.resolveSibling(status.getFileName() + ".removed");
+                if (!Files.exists(removed)) { // the first undeploy; stopping Tomcat removes the others
+                    write(removed, "REMOVED");
+                }
             }
         });
         tomcat.getEngine().setBackgroundProcessorDelay(1);

@@ -41,10 +41,12 @@ public final class FilterParams {
 
     private final String filterName;
     private final Map<String, Param> params;
+    private final String contextPath;
 
-    private FilterParams(String filterName, Map<String, Param> params) {
+    private FilterParams(String filterName, Map<String, Param> params, String contextPath) {
         this.filterName = filterName;
         this.params = params;
+        this.contextPath = contextPath;
     }
 
     /**
@@ -109,7 +111,7 @@ public final class FilterParams {
                 }
             }
         }
-        return new FilterParams(filterName, params);
+        return new FilterParams(filterName, params, context == null ? null : context.getContextPath());
     }
 
     private static void put(Map<String, Param> params, String name, String origin, String raw,
@@ -140,6 +142,14 @@ public final class FilterParams {
         return filterName;
     }
 
+    /**
+     * The context path of the webapp the settings were read in ({@code ""} for the root), or null when read
+     * without one: what the default key prefix carries, so that webapps never share budgets by accident.
+     */
+    public String contextPath() {
+        return contextPath;
+    }
+
     /** Whether the setting was given (blank values count as not given). */
     public boolean isSet(String name) {
         return params.containsKey(name);
@@ -162,6 +172,12 @@ public final class FilterParams {
         } catch (IllegalArgumentException e) {
             throw invalid(name, e.getMessage());
         }
+    }
+
+    /** Where a given setting came from and its value: {@code init-param [name] was [value]}, passwords masked. */
+    public String describe(String name) {
+        Param p = params.get(name);
+        return p == null ? name + " (not set)" : p.origin + " was [" + UriPasswords.mask(p.value) + "]";
     }
 
     /** An error about a given setting, naming where it came from and quoting its value. */

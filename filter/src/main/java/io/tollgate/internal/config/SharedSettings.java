@@ -22,6 +22,8 @@ public final class SharedSettings {
     public static final String DEFAULT_REDIS_ADDRESS = "redis://127.0.0.1:6379";
     /** Redisson YAML config; wins over the address. */
     public static final String PARAM_REDISSON_CONFIG = "redissonConfig";
+    /** JNDI name of a RedissonClient the host provides (used as it is, never shut down). */
+    public static final String PARAM_REDISSON_JNDI_NAME = "redissonJndiName";
     /** Prefix of every Redis key. */
     public static final String PARAM_KEY_PREFIX = "keyPrefix";
     /** Default of {@value #PARAM_KEY_PREFIX}. */
@@ -37,7 +39,7 @@ public final class SharedSettings {
 
     /** Names of the shared settings, in documentation order. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
-            PARAM_REDIS_ADDRESS, PARAM_REDISSON_CONFIG, PARAM_KEY_PREFIX,
+            PARAM_REDIS_ADDRESS, PARAM_REDISSON_CONFIG, PARAM_REDISSON_JNDI_NAME, PARAM_KEY_PREFIX,
             PARAM_ON_BACKEND_FAILURE, PARAM_BACKEND_TIMEOUT));
 
     static final Duration MAX_BACKEND_TIMEOUT = Duration.ofMinutes(1);
@@ -48,12 +50,17 @@ public final class SharedSettings {
     private final String keyPrefix;
     private final BackendFailurePolicy onBackendFailure;
     private final Duration backendTimeout;
+    private final String redissonJndiName;
+    private final List<String> clientSources;
 
-    private SharedSettings(String redisAddress, int database, String redissonConfig, String keyPrefix,
-            BackendFailurePolicy onBackendFailure, Duration backendTimeout) {
+    private SharedSettings(String redisAddress, int database, String redissonConfig, String redissonJndiName,
+            List<String> clientSources, String keyPrefix, BackendFailurePolicy onBackendFailure,
+            Duration backendTimeout) {
         this.redisAddress = redisAddress;
         this.database = database;
         this.redissonConfig = redissonConfig;
+        this.redissonJndiName = redissonJndiName;
+        this.clientSources = clientSources;
         this.keyPrefix = keyPrefix;
         this.onBackendFailure = onBackendFailure;
         this.backendTimeout = backendTimeout;
@@ -67,7 +74,10 @@ public final class SharedSettings {
         int database = path != null && path.length() > 1 ? Integer.parseInt(path.substring(1)) : 0;
         String withoutPath = address.getScheme() + "://" + (address.getRawUserInfo() == null ? ""
                 : address.getRawUserInfo() + "@") + address.getHost() + ":" + port(address);
-        String keyPrefix = params.parse(PARAM_KEY_PREFIX, DEFAULT_KEY_PREFIX, SharedSettings::checkKeyPrefix);
+        // unset, the prefix carries the webapp's identity: two webapps on one Redis never share a budget
+        String keyPrefix = params.isSet(PARAM_KEY_PREFIX)
+                ? params.parse(PARAM_KEY_PREFIX, null, SharedSettings::checkKeyPrefix)
+                : webappPrefix(params.contextPath());
         BackendFailurePolicy onFailure = params.parse(PARAM_ON_BACKEND_FAILURE,
                 DEFAULT_ON_BACKEND_FAILURE, t -> SettingFormats.keyword(t, BackendFailurePolicy.class));
         Duration timeout = params.parse(PARAM_BACKEND_TIMEOUT, DEFAULT_BACKEND_TIMEOUT,
@@ -76,7 +86,43 @@ public final class SharedSettings {
             ConfigResource.checkSyntax(t);
             return t;
         });
-        return new SharedSettings(withoutPath, database, config, keyPrefix, onFailure, timeout);
+        String jndiName = params.parse(PARAM_REDISSON_JNDI_NAME, null, SharedSettings::checkJndiName);
+        List<String> sources = new java.util.ArrayList<>();
+        for (String name : Arrays.asList(PARAM_REDISSON_JNDI_NAME, PARAM_REDISSON_CONFIG, PARAM_REDIS_ADDRESS)) {
+            if (params.isSet(name)) {
+                sources.add(params.describe(name));
+            }
+        }
+        return new SharedSettings(withoutPath, database, config, jndiName, Collections.unmodifiableList(sources),
+                keyPrefix, onFailure, timeout);
+    }
+
+    /**
+     * The key prefix of a webapp that does not set {@code keyPrefix}: {@value #DEFAULT_KEY_PREFIX} followed by
+     * the webapp's context path and a colon ({@code tollgate:/shop:}; {@code tollgate:/:} for the root). Two
+     * webapps on one server never share a budget or a submission record this way, while the same webapp
+     * deployed at the same path on several servers does. Characters a key prefix may not hold (braces: the
+     * hash tags are Tollgate's) and any outside printable ASCII are percent-encoded. Without a webapp
+     * ({@code contextPath} null: settings read in code), {@value #DEFAULT_KEY_PREFIX} alone.
+     */
+    public static String webappPrefix(String contextPath) {
+        if (contextPath == null) {
+            return DEFAULT_KEY_PREFIX;
+        }
+        StringBuilder key = new StringBuilder(DEFAULT_KEY_PREFIX);
+        if (contextPath.isEmpty()) {
+            key.append('/');
+        }
+        for (byte b : contextPath.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if (c <= 0x20 || c >= 0x7f || c == '{' || c == '}' || c == '%') {
+                key.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            } else {
+                key.append((char) c);
+            }
+        }
+        return key.append(':').toString();
     }
 
     /** Checks a {@code keyPrefix} (the filters' and OutboundLimiter's rule); throws stating the rule broken. */
@@ -88,6 +134,13 @@ public final class SharedSettings {
             throw new IllegalArgumentException("must be at most 64 characters");
         }
         return prefix;
+    }
+
+    private static String checkJndiName(String name) {
+        if (name.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("must be a JNDI name like java:comp/env/redisson/shared, without spaces");
+        }
+        return name;
     }
 
     /** Checks a {@code backendTimeout} (the filters' and OutboundLimiter's rule); throws stating the rule broken. */
@@ -145,6 +198,19 @@ public final class SharedSettings {
         return redissonConfig;
     }
 
+    /** The JNDI name of the host's RedissonClient, or null. */
+    public String redissonJndiName() {
+        return redissonJndiName;
+    }
+
+    /**
+     * Where the settings name a Redis client ({@code redissonJndiName}, {@code redissonConfig},
+     * {@code redisAddress}, those given), each as {@code init-param [name] was [value]}, password masked.
+     */
+    public List<String> clientSources() {
+        return clientSources;
+    }
+
     public String keyPrefix() {
         return keyPrefix;
     }
@@ -159,7 +225,8 @@ public final class SharedSettings {
 
     /** Settings that shape the Redisson client: filters equal in these share one client. */
     public String clientSignature() {
-        return (redissonConfig != null ? "config=" + redissonConfig : "address=" + redisAddress + "/" + database)
+        return (redissonJndiName != null ? "jndi=" + redissonJndiName
+                : redissonConfig != null ? "config=" + redissonConfig : "address=" + redisAddress + "/" + database)
                 + ";timeout=" + backendTimeout.toMillis();
     }
 
@@ -170,19 +237,21 @@ public final class SharedSettings {
         }
         SharedSettings s = (SharedSettings) o;
         return redisAddress.equals(s.redisAddress) && database == s.database
-                && Objects.equals(redissonConfig, s.redissonConfig) && keyPrefix.equals(s.keyPrefix)
+                && Objects.equals(redissonConfig, s.redissonConfig)
+                && Objects.equals(redissonJndiName, s.redissonJndiName) && keyPrefix.equals(s.keyPrefix)
                 && onBackendFailure == s.onBackendFailure && backendTimeout.equals(s.backendTimeout);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(redisAddress, database, redissonConfig, keyPrefix, onBackendFailure, backendTimeout);
+        return Objects.hash(redisAddress, database, redissonConfig, redissonJndiName, keyPrefix, onBackendFailure, backendTimeout);
     }
 
     /** Every field, password masked. */
     @Override
     public String toString() {
-        return (redissonConfig != null ? "redissonConfig=" + redissonConfig
+        return (redissonJndiName != null ? "redissonJndiName=" + redissonJndiName
+                : redissonConfig != null ? "redissonConfig=" + redissonConfig
                 : "redisAddress=" + UriPasswords.mask(redisAddress) + (database == 0 ? "" : "/" + database))
                 + ", keyPrefix=" + keyPrefix + ", onBackendFailure=" + SettingFormats.keyword(onBackendFailure)
                 + ", backendTimeout=" + SettingFormats.format(backendTimeout);

@@ -1,6 +1,7 @@
 package io.tollgate.internal.redis;
 
 import io.tollgate.internal.config.ConfigResource;
+import io.tollgate.internal.config.InvalidSettingException;
 import io.tollgate.internal.config.SharedSettings;
 
 import jakarta.servlet.ServletContext;
@@ -18,8 +19,12 @@ import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
 import java.io.StringReader;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -27,8 +32,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The Redisson clients of one webapp. Filters with the same connection settings share one client,
- * counted by reference and shut down when the last of them is destroyed. A client the application put in
- * the {@value #REDISSON_ATTRIBUTE} context attribute is used as is and never shut down.
+ * counted by reference and shut down when the last of them is destroyed. A client the host provides — the
+ * application's, in the {@value #REDISSON_ATTRIBUTE} context attribute, or the server's, named by
+ * {@code redissonJndiName} — is used as it is: never shut down, never reconfigured, and its codec never
+ * relied on (every Tollgate call names its own codec).
  */
 public final class RedissonClients {
 
@@ -43,6 +50,9 @@ public final class RedissonClients {
     /** A filter's use of a client; {@link #close()} gives it back. */
     public interface Lease extends AutoCloseable {
         RedissonClient client();
+
+        /** Where the client comes from, for the start-up line: {@code JNDI [name] (the host's client)}. */
+        String source();
 
         @Override
         void close();
@@ -68,23 +78,26 @@ public final class RedissonClients {
      */
     public static Lease acquire(ServletContext context, SharedSettings settings) {
         Object lent = context.getAttribute(REDISSON_ATTRIBUTE);
-        if (lent instanceof RedissonClient) {
-            RedissonClient client = (RedissonClient) lent;
-            return new Lease() {
-                @Override
-                public RedissonClient client() {
-                    return client;
-                }
-
-                @Override
-                public void close() {
-                    // the application's own client: the application shuts it down
-                }
-            };
+        List<String> sources = new ArrayList<>(settings.clientSources());
+        if (lent != null) {
+            sources.add(0, "context attribute [" + REDISSON_ATTRIBUTE + "]");
+        }
+        boolean hostClient = lent != null || settings.redissonJndiName() != null;
+        if (hostClient && sources.size() > 1) {
+            throw new InvalidSettingException("Tollgate was given several Redis clients: " + String.join(", ", sources)
+                    + ". Keep exactly one: a client the host provides (the context attribute or redissonJndiName)"
+                    + " is used as it is, so redisAddress and redissonConfig cannot apply to it");
         }
         if (lent != null) {
-            throw new IllegalArgumentException("context attribute [" + REDISSON_ATTRIBUTE + "] holds a "
-                    + lent.getClass().getName() + ", not an org.redisson.api.RedissonClient");
+            RedissonClient client = client(lent, "context attribute [" + REDISSON_ATTRIBUTE + "]");
+            rehomeThreads(client, Thread.currentThread().getContextClassLoader());
+            return hostLease(client, "context attribute [" + REDISSON_ATTRIBUTE + "] (the application's client)");
+        }
+        if (settings.redissonJndiName() != null) {
+            String name = settings.redissonJndiName();
+            RedissonClient client = client(lookup(name), "JNDI name [" + name + "]");
+            rehomeThreads(client, Thread.currentThread().getContextClassLoader());
+            return hostLease(client, "JNDI [" + name + "] (the host's client)");
         }
         Map<String, Shared> registry = registry(context);
         String signature = settings.clientSignature();
@@ -100,12 +113,20 @@ public final class RedissonClients {
             shared.users++;
         }
         Shared mine = shared;
+        String source = "Tollgate's own (" + (settings.redissonConfig() != null
+                ? "redissonConfig " + settings.redissonConfig() : "redisAddress "
+                + io.tollgate.internal.config.UriPasswords.mask(settings.redisAddress())) + ")";
         return new Lease() {
             private boolean closed;
 
             @Override
             public RedissonClient client() {
                 return mine.client;
+            }
+
+            @Override
+            public String source() {
+                return source;
             }
 
             @Override
@@ -130,6 +151,87 @@ public final class RedissonClients {
                 }
             }
         };
+    }
+
+    /** A lease on a client the host provides: closing it leaves the client as it is. */
+    private static Lease hostLease(RedissonClient client, String source) {
+        return new Lease() {
+            @Override
+            public RedissonClient client() {
+                return client;
+            }
+
+            @Override
+            public String source() {
+                return source;
+            }
+
+            @Override
+            public void close() {
+                // the host's client: its owner shuts it down
+            }
+        };
+    }
+
+    private static RedissonClient client(Object found, String where) {
+        if (found instanceof RedissonClient) {
+            return (RedissonClient) found;
+        }
+        String loaders = "";
+        if (found != null && found.getClass().getName().startsWith("org.redisson.")) {
+            // the usual cause: the webapp carries its own Redisson jars beside the server's
+            loaders = " from another class loader (" + found.getClass().getClassLoader() + "; Tollgate's Redisson: "
+                    + RedissonClient.class.getClassLoader() + "): leave Redisson out of WEB-INF/lib when the"
+                    + " server provides the client";
+        }
+        throw new InvalidSettingException(where + " holds " + (found == null ? "nothing"
+                : "a " + found.getClass().getName()) + ", not an org.redisson.api.RedissonClient" + loaders);
+    }
+
+    /**
+     * A server-held client's threads must not carry a webapp's class loader: they would pin it after an
+     * undeploy, and the container would report them as threads the webapp failed to stop. Redisson creates
+     * its threads lazily, on the thread that first needs one, which here is a webapp's (the first lookup
+     * builds the client; a request may start an event loop). So the client's threads are all started now
+     * with the class loader of Redisson itself, and those already started with this webapp's get that one
+     * instead. Nothing to do for a client whose Redisson classes are the webapp's own.
+     */
+    static void rehomeThreads(RedissonClient client, ClassLoader webapp) {
+        ClassLoader server = client.getClass().getClassLoader();
+        if (webapp == null || server == webapp || !(client instanceof Redisson)) {
+            return;
+        }
+        ServiceManager threads = ((Redisson) client).getServiceManager();
+        Thread current = Thread.currentThread();
+        current.setContextClassLoader(server);
+        try {
+            for (io.netty.util.concurrent.EventExecutor loop : threads.getGroup()) {
+                loop.execute(() -> Thread.currentThread().setContextClassLoader(server));
+            }
+            if (threads.getExecutor() instanceof java.util.concurrent.ThreadPoolExecutor) {
+                ((java.util.concurrent.ThreadPoolExecutor) threads.getExecutor()).prestartAllCoreThreads();
+            }
+            threads.getTimer().start();
+        } finally {
+            current.setContextClassLoader(webapp);
+        }
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t != current && t.getContextClassLoader() == webapp && t.getName().startsWith("redisson")) {
+                t.setContextClassLoader(server);
+            }
+        }
+    }
+
+    /** The object bound to {@code name}; a name without a scheme is looked up under {@code java:comp/env/}. */
+    private static Object lookup(String name) {
+        String full = name.contains(":") ? name : "java:comp/env/" + name;
+        try {
+            return new InitialContext().lookup(full);
+        } catch (NamingException e) {
+            throw new InvalidSettingException("JNDI name [" + full + "] could not be looked up: " + e
+                    + " (Tomcat: a ResourceLink in the webapp's context.xml to a GlobalNamingResources entry;"
+                    + " Jetty: a Resource in jetty-env.xml)", e);
+        }
     }
 
     /**

@@ -12,6 +12,8 @@ import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.helpers.NOPLoggerFactory;
 
 import javax.management.ObjectName;
 import java.util.List;
@@ -65,15 +67,18 @@ public final class FilterLifecycle<S> {
             params = FilterParams.read(config, kind, names, SharedSettings.NAMES);
             settings = parse.apply(params);
         } catch (InvalidSettingException e) {
-            throw failed(log, logPrefix, new ServletException(e.getMessage()));
+            throw failed(config, log, logPrefix, new ServletException(e.getMessage()));
         }
         SharedSettings shared = sharedOf.apply(settings);
         RedissonClients.Lease lease;
         try {
             lease = RedissonClients.acquire(config.getServletContext(), shared);
+        } catch (InvalidSettingException e) {
+            throw failed(config, log, logPrefix, new ServletException(e.getMessage() + " (filter ["
+                    + config.getFilterName() + "])"));
         } catch (IllegalArgumentException e) {
             // a YAML parser's message may quote the file, passwords included: masked, and its cause not chained
-            throw failed(log, logPrefix, new ServletException(params.invalid(SharedSettings.PARAM_REDISSON_CONFIG,
+            throw failed(config, log, logPrefix, new ServletException(params.invalid(SharedSettings.PARAM_REDISSON_CONFIG,
                     UriPasswords.mask(e.getMessage())).getMessage()));
         }
         return new FilterLifecycle<>(kind, logPrefix, log, settings, shared, lease);
@@ -82,9 +87,18 @@ public final class FilterLifecycle<S> {
     /**
      * Logs why the filter did not start, once, at ERROR: containers report a failed filter where operators
      * may not look (Tomcat: only in localhost.DATE.log, while catalina.out says "One or more Filters failed").
+     * Through SLF4J, or straight to java.util.logging (the container's log: catalina.out, Jetty's console)
+     * when the webapp has no SLF4J provider, which would drop it; and through {@code ServletContext.log}, the
+     * webapp's own log in the container (Tomcat: localhost.DATE.log).
      */
-    private static ServletException failed(Logger log, String logPrefix, ServletException e) {
-        log.error("{} did not start: {}", logPrefix, e.getMessage());
+    private static ServletException failed(FilterConfig config, Logger log, String logPrefix, ServletException e) {
+        String line = logPrefix + " did not start: " + e.getMessage();
+        if (LoggerFactory.getILoggerFactory() instanceof NOPLoggerFactory) {
+            java.util.logging.Logger.getLogger(log.getName()).severe(line);
+        } else {
+            log.error(line);
+        }
+        config.getServletContext().log(line);
         return e;
     }
 
@@ -97,7 +111,7 @@ public final class FilterLifecycle<S> {
      */
     public void ready(FilterConfig config, Object mxbean, Supplier<CompletionStage<?>> firstCall) {
         mbean = Jmx.register(mxbean, kind, config.getServletContext(), config.getFilterName());
-        log.info("{} started: {}", logPrefix, settings);
+        log.info("{} started: {}; Redis client: {}", logPrefix, settings, lease.source());
         BoundedCall.Result<Object> connected = boundedCall.call(() -> {
             CompletionStage<Object> first = firstCall.get().thenApply(v -> (Object) v);
             health.connectingUntil(first);
