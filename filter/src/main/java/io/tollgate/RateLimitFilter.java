@@ -137,7 +137,7 @@ public final class RateLimitFilter implements Filter {
         clientIps = settings.clientIpResolver();
         responses = new RateLimitResponses(settings, logPrefix);
         metrics = new RateLimitMetrics(health, settings.toString());
-        runtime.ready(config, metrics, redis::loadScripts);
+        runtime.ready(config, metrics, redis::prepare);
     }
 
     @Override
@@ -221,7 +221,7 @@ public final class RateLimitFilter implements Filter {
         String[] keys = new String[policies.size()];
         for (int i = 0; i < keys.length; i++) {
             Policy policy = policies.get(i);
-            keys[i] = RedisKeys.rateLimit(settings.shared().keyPrefix(), policy.algorithm().keyInfix(),
+            keys[i] = RedisKeys.rateLimit(settings.shared().keyPrefix(), policy.algorithm(),
                     policy.name(), policy.key().resolve(request, clientIp));
         }
         return keys;

@@ -66,7 +66,13 @@ abstract class RateLimitFilterContract {
 
     /** The infix of this algorithm's keys after the prefix: {@code rl:}, {@code tb:}, {@code rrl:}. */
     String keyInfix() {
-        return io.tollgate.internal.ratelimit.Algorithm.parse(algorithm()).keyInfix();
+        // as architecture.md's key table writes them
+        return switch (algorithm()) {
+            case "sliding-log" -> "rl:";
+            case "token-bucket" -> "tb:";
+            case "rratelimiter" -> "rrl:";
+            default -> throw new IllegalArgumentException("no key infix known for " + algorithm());
+        };
     }
 
     /** A regex of the remaining count {@code expected}, allowing the engine's slack. */

@@ -1,5 +1,6 @@
 package io.tollgate.outbound;
 
+import io.tollgate.Algorithm;
 import io.tollgate.BackendFailurePolicy;
 import io.tollgate.BackendState;
 import io.tollgate.Tollgate;
@@ -11,7 +12,6 @@ import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.LocalRateLimiter;
 import io.tollgate.internal.ratelimit.RateDecision;
 import io.tollgate.internal.ratelimit.RateLimiter;
-import io.tollgate.internal.ratelimit.Algorithm;
 import io.tollgate.internal.ratelimit.engine.Engines;
 import io.tollgate.internal.redis.RedissonClients;
 import io.tollgate.internal.config.SharedSettings;
@@ -89,6 +89,16 @@ public final class OutboundLimiter implements AutoCloseable {
      */
     public static Builder builder(String name, String limits) {
         return new Builder(name, limits);
+    }
+
+    /**
+     * Starts a limiter named {@code name} whose limits are given with {@link Builder#limit(long, Duration)}.
+     *
+     * @param name names the Redis key: every instance calling the same API must use the same
+     * @return a builder; {@link Builder#build()} checks the name and limits
+     */
+    public static Builder builder(String name) {
+        return new Builder(name, null);
     }
 
     /** {@return the name, as given} */
@@ -240,7 +250,7 @@ public final class OutboundLimiter implements AutoCloseable {
     /** How an {@link OutboundLimiter} is set up. */
     public static final class Builder {
         private final String name;
-        private final String limitsText;
+        private String limitsText;
         private RedissonClient client;
         private ServletContext context;
         private String keyPrefix;
@@ -354,6 +364,33 @@ public final class OutboundLimiter implements AutoCloseable {
         }
 
         /**
+         * Adds a limit: at most {@code count} calls in any {@code period}; several are all kept.
+         *
+         * @param count  calls per period, at least 1
+         * @param period the period, at least 1 ms
+         * @return this builder
+         */
+        public Builder limit(long count, Duration period) {
+            String limit = count + "/" + SettingFormats.format(period);
+            limitsText = limitsText == null ? limit : limitsText + ", " + limit;
+            return this;
+        }
+
+        /**
+         * Chooses how the limits are kept in Redis (see {@link #algorithm(String)}).
+         *
+         * @param algorithm the algorithm (default: {@link Algorithm#SLIDING_LOG})
+         * @return this builder
+         */
+        public Builder algorithm(Algorithm algorithm) {
+            if (algorithm == null) {
+                throw new IllegalArgumentException("OutboundLimiter [" + name + "] algorithm: must not be null");
+            }
+            this.algorithm = algorithm;
+            return this;
+        }
+
+        /**
          * Chooses how the limits are kept in Redis, as RateLimitFilter's {@code algorithm} init-param:
          * {@code sliding-log} (default: a permit comes back one period after it was taken, so no window of the
          * provider ever sees more than the count), {@code token-bucket} (a permit every {@code period / count};
@@ -367,11 +404,10 @@ public final class OutboundLimiter implements AutoCloseable {
          */
         public Builder algorithm(String algorithm) {
             try {
-                this.algorithm = Algorithm.parse(algorithm);
+                return algorithm(SettingFormats.keyword(algorithm, Algorithm.class));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("algorithm [" + algorithm + "] " + e.getMessage(), e);
             }
-            return this;
         }
 
         /**
@@ -413,6 +449,10 @@ public final class OutboundLimiter implements AutoCloseable {
         }
 
         private OutboundSettings settings(SharedSettings shared) {
+            if (limitsText == null) {
+                throw new IllegalArgumentException("OutboundLimiter [" + name + "] needs limits: builder(name, limits)"
+                        + " or limit(count, period)");
+            }
             return OutboundSettings.of(name, limitsText, keyPrefix, onBackendFailure, backendTimeout, margin, shared,
                     algorithm, burst);
         }

@@ -3,8 +3,9 @@ package io.tollgate.bench;
 import io.tollgate.internal.redis.RedisKeys;
 import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.RateDecision;
-import io.tollgate.internal.ratelimit.RedisRateLimiter;
-import io.tollgate.internal.ratelimit.Algorithm;
+import io.tollgate.Algorithm;
+import io.tollgate.internal.config.SettingFormats;
+import io.tollgate.internal.ratelimit.engine.SlidingLogEngine;
 import io.tollgate.internal.ratelimit.RateLimiter;
 import io.tollgate.internal.ratelimit.engine.TokenBucketEngine;
 import io.tollgate.testing.Resp;
@@ -34,7 +35,7 @@ final class LimiterMemory {
     static Table measure(RedissonClient client, Resp redis) throws IOException {
         List<Limit> limits = Limit.parseAll(LIMITS);
         Limit limit = limits.get(0);
-        RedisRateLimiter tollgate = new RedisRateLimiter(client);
+        SlidingLogEngine tollgate = new SlidingLogEngine(client);
         Table table = new Table("permits held", "Tollgate B", "B/permit", "encoding",
                 "RRateLimiter B", "B/permit", "keys");
         // idle: Tollgate has no key at all (the log is created by the first permit and expires a window
@@ -43,7 +44,7 @@ final class LimiterMemory {
         idle.trySetRate(RateType.OVERALL, limit.count(), limit.period());
         table.row("0 (idle)", 0, "-", "no key", usage(redis, "*rrl-idle*"), "-", keys(redis, "*rrl-idle*"));
         for (int n : PERMITS) {
-            String key = RedisKeys.rateLimit("tollgate:", "memory", "client-" + n);
+            String key = RedisKeys.rateLimit("tollgate:", Algorithm.SLIDING_LOG, "memory", "client-" + n);
             List<CompletableFuture<?>> pending = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 pending.add(tollgate.tryAcquire(key, limits).toCompletableFuture().thenAccept(LimiterMemory::admitted));
@@ -74,7 +75,7 @@ final class LimiterMemory {
         List<Limit> daily = Limit.parseAll("1000000/1d", Algorithm.TOKEN_BUCKET);
         TokenBucketEngine buckets = new TokenBucketEngine(client);
         for (int n : PERMITS) {
-            String key = RedisKeys.rateLimit("tollgate:", Algorithm.TOKEN_BUCKET.keyInfix(), "memory", "client-" + n);
+            String key = RedisKeys.rateLimit("tollgate:", Algorithm.TOKEN_BUCKET, "memory", "client-" + n);
             fill(buckets, key, daily, n);
             long bytes = (Long) redis.call("MEMORY", "USAGE", key, "SAMPLES", "0");
             table.row("1 client, " + n + " permits taken", "token-bucket", "1000000/1d", bytes, bytes, 1);
@@ -83,9 +84,9 @@ final class LimiterMemory {
         String[][] runs = {{"token-bucket", "1000/1h", "many-tb"}, {"token-bucket", "10/1h", "many-tb10"},
                 {"sliding-log", "1000/1h", "many-rl"}};
         for (String[] run : runs) {
-            Algorithm algorithm = Algorithm.parse(run[0]);
+            Algorithm algorithm = SettingFormats.keyword(run[0], Algorithm.class);
             RateLimiter engine = algorithm == Algorithm.TOKEN_BUCKET ? new TokenBucketEngine(client)
-                    : new RedisRateLimiter(client);
+                    : new SlidingLogEngine(client);
             Object[] grown = clients(redis, engine, algorithm, run[2], run[1]);
             table.row(CLIENTS + " clients, 1 request each", run[0], run[1], grown[0], grown[1], grown[2]);
         }
@@ -102,7 +103,7 @@ final class LimiterMemory {
         long keysBefore = (Long) redis.call("DBSIZE");
         List<CompletableFuture<?>> pending = new ArrayList<>();
         for (int i = 0; i < CLIENTS; i++) {
-            String key = RedisKeys.rateLimit("tollgate:", algorithm.keyInfix(), policy, "client-" + i);
+            String key = RedisKeys.rateLimit("tollgate:", algorithm, policy, "client-" + i);
             pending.add(engine.tryAcquire(key, limits).toCompletableFuture().thenAccept(LimiterMemory::admitted));
             drain(pending);
         }

@@ -1,11 +1,11 @@
 package io.tollgate.internal.outbound;
 
+import io.tollgate.Algorithm;
 import io.tollgate.BackendFailurePolicy;
 import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.InvalidSettingException;
 import io.tollgate.internal.config.SharedSettings;
 import io.tollgate.internal.config.SettingFormats;
-import io.tollgate.internal.ratelimit.Algorithm;
 import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.Policy;
 import io.tollgate.internal.redis.RedisKeys;

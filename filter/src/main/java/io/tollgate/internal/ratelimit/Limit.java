@@ -1,5 +1,6 @@
 package io.tollgate.internal.ratelimit;
 
+import io.tollgate.Algorithm;
 import io.tollgate.internal.config.SettingFormats;
 
 import java.time.Duration;
@@ -127,7 +128,7 @@ public final class Limit {
     }
 
     static Limit parse(String item, Algorithm algorithm) {
-        long max = algorithm.maxCount();
+        long max = maxCount(algorithm);
         Matcher m = LIMIT.matcher(item.trim());
         if (!m.matches()) {
             if (item.trim().startsWith("-")) {
@@ -171,6 +172,11 @@ public final class Limit {
                     + " microsecond; use a longer period");
         }
         return new Limit(count, Duration.ofMillis(period.toMillis()), count, algorithm);
+    }
+
+    /** Largest count one limit may have with {@code algorithm}: a log holds every permit, a bucket one number. */
+    static long maxCount(Algorithm algorithm) {
+        return algorithm == Algorithm.TOKEN_BUCKET ? MAX_TOKEN_BUCKET_COUNT : MAX_COUNT;
     }
 
     /** Upper estimate of the Redis memory one permit held takes in a large log (see docs/rate-limiting.md). */

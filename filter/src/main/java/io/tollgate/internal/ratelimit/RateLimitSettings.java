@@ -1,5 +1,6 @@
 package io.tollgate.internal.ratelimit;
 
+import io.tollgate.Algorithm;
 import io.tollgate.internal.config.ConfigResource;
 import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.InvalidSettingException;
@@ -98,7 +99,7 @@ public final class RateLimitSettings {
     public static RateLimitSettings parse(FilterParams p, ServletContext context) {
         CommonSettings common = CommonSettings.parse(p, null);
         KeySpec key = p.parse(PARAM_KEY, DEFAULT_KEY, KeySpec::parse);
-        Algorithm algorithm = p.parse(PARAM_ALGORITHM, DEFAULT_ALGORITHM, Algorithm::parse);
+        Algorithm algorithm = p.parse(PARAM_ALGORITHM, DEFAULT_ALGORITHM, t -> SettingFormats.keyword(t, Algorithm.class));
         List<Policy> policies;
         String rules = p.get(PARAM_RULES);
         if (rules != null) {

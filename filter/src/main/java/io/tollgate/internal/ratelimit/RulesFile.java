@@ -1,5 +1,7 @@
 package io.tollgate.internal.ratelimit;
 
+import io.tollgate.Algorithm;
+import io.tollgate.internal.config.SettingFormats;
 import io.tollgate.internal.http.CoveredMethods;
 
 import io.tollgate.internal.http.UrlPatterns;
@@ -92,7 +94,7 @@ final class RulesFile {
                 String algorithmText = text(rule, "algorithm");
                 Algorithm algorithm;
                 try {
-                    algorithm = algorithmText == null ? defaultAlgorithm : Algorithm.parse(algorithmText);
+                    algorithm = algorithmText == null ? defaultAlgorithm : SettingFormats.keyword(algorithmText, Algorithm.class);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("algorithm [" + algorithmText + "] " + e.getMessage());
                 }

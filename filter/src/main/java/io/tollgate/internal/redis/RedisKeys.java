@@ -1,5 +1,7 @@
 package io.tollgate.internal.redis;
 
+import io.tollgate.Algorithm;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -32,17 +34,27 @@ public final class RedisKeys {
     private RedisKeys() {
     }
 
-    /** The log of one client ({@code identity}, hashed here) under one sliding-log rate-limit policy. */
-    public static String rateLimit(String prefix, String policy, String identity) {
-        return rateLimit(prefix, "rl:", policy, identity);
+    /**
+     * The budget of one client ({@code identity}, hashed here) under one rate-limit policy kept by
+     * {@code algorithm}: each algorithm keeps its own keys ({@code rl:}, {@code tb:}, {@code rrl:}), their
+     * types differ.
+     */
+    public static String rateLimit(String prefix, Algorithm algorithm, String policy, String identity) {
+        return prefix + infix(algorithm) + "{" + policy + ":" + hash(identity) + "}";
     }
 
-    /**
-     * The budget of one client under one rate-limit policy, for the algorithm whose key infix is {@code infix}
-     * ({@code rl:}, {@code tb:}, {@code rrl:}: each keeps its own keys, their types differ).
-     */
-    public static String rateLimit(String prefix, String infix, String policy, String identity) {
-        return prefix + infix + "{" + policy + ":" + hash(identity) + "}";
+    /** The segment after the key prefix in an algorithm's keys. */
+    private static String infix(Algorithm algorithm) {
+        switch (algorithm) {
+            case SLIDING_LOG:
+                return "rl:";
+            case TOKEN_BUCKET:
+                return "tb:";
+            case RRATELIMITER:
+                return "rrl:";
+            default:
+                throw new IllegalArgumentException("no key layout for algorithm [" + algorithm + "]");
+        }
     }
 
     /** The name of the RRateLimiter keeping one limit of a budget: {@code <budget key>:<period>}, e.g. {@code :1m}. */

@@ -1,5 +1,6 @@
 package io.tollgate.internal.ratelimit;
 
+import io.tollgate.Algorithm;
 import io.tollgate.testing.StubRequest;
 import io.tollgate.internal.http.UrlPatterns;
 

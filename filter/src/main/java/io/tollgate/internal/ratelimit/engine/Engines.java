@@ -1,41 +1,60 @@
 package io.tollgate.internal.ratelimit.engine;
 
-import io.tollgate.internal.ratelimit.Algorithm;
+import io.tollgate.Algorithm;
 import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.RateDecision;
 import io.tollgate.internal.ratelimit.RateLimiter;
-import io.tollgate.internal.ratelimit.RedisRateLimiter;
 
 import org.redisson.api.RedissonClient;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
-/** The one limiter a filter asks: each request goes to the engine its limits' {@link Algorithm} names. */
+/**
+ * The one limiter a filter asks: each request goes to the engine its limits' {@link Algorithm} names, found
+ * in a catalog (algorithm → how to make its engine). An algorithm without an engine is an error when the
+ * filter starts, never a silent default.
+ */
 public final class Engines implements RateLimiter {
 
-    private final Map<Algorithm, RateLimiter> engines = new EnumMap<>(Algorithm.class);
+    /** Every engine Tollgate ships: a new one is a line here and its class beside them. */
+    public static final Map<Algorithm, Function<RedissonClient, Engine>> CATALOG = catalog();
 
-    /** Engines for the algorithms in {@code used} (only those get their scripts loaded). */
-    public Engines(RedissonClient client, Collection<Algorithm> used) {
-        for (Algorithm a : used) {
-            engines.computeIfAbsent(a, x -> create(x, client));
-        }
+    private static Map<Algorithm, Function<RedissonClient, Engine>> catalog() {
+        Map<Algorithm, Function<RedissonClient, Engine>> c = new EnumMap<>(Algorithm.class);
+        c.put(Algorithm.SLIDING_LOG, SlidingLogEngine::new);
+        c.put(Algorithm.TOKEN_BUCKET, TokenBucketEngine::new);
+        c.put(Algorithm.RRATELIMITER, RRateLimiterEngine::new);
+        return Collections.unmodifiableMap(c);
     }
 
-    private static RateLimiter create(Algorithm algorithm, RedissonClient client) {
-        switch (algorithm) {
-            case TOKEN_BUCKET:
-                return new TokenBucketEngine(client);
-            case RRATELIMITER:
-                return new RRateLimiterEngine(client);
-            default:
-                return new RedisRateLimiter(client);
+    private final Map<Algorithm, Engine> engines = new EnumMap<>(Algorithm.class);
+
+    /** Engines from {@link #CATALOG} for the algorithms in {@code used} (only those get prepared). */
+    public Engines(RedissonClient client, Collection<Algorithm> used) {
+        this(CATALOG, client, used);
+    }
+
+    /**
+     * Engines from {@code catalog} for the algorithms in {@code used}.
+     *
+     * @throws IllegalArgumentException when the catalog has no engine for one of them
+     */
+    public Engines(Map<Algorithm, ? extends Function<RedissonClient, ? extends Engine>> catalog,
+            RedissonClient client, Collection<Algorithm> used) {
+        for (Algorithm a : used) {
+            Function<RedissonClient, ? extends Engine> make = catalog.get(a);
+            if (make == null) {
+                throw new IllegalArgumentException("no rate-limit engine for algorithm [" + a + "]");
+            }
+            engines.computeIfAbsent(a, x -> make.apply(client));
         }
     }
 
@@ -49,23 +68,17 @@ public final class Engines implements RateLimiter {
         return engine(decision.limits()).release(decision);
     }
 
-    /** Loads the engines' scripts into Redis (connecting the client): saves a NOSCRIPT on the first request. */
-    public CompletionStage<Void> loadScripts() {
+    /** Prepares every engine (loads its scripts, connects the client): saves a NOSCRIPT on the first request. */
+    public CompletionStage<Void> prepare() {
         List<CompletableFuture<?>> loads = new ArrayList<>();
-        for (RateLimiter engine : engines.values()) {
-            if (engine instanceof RedisRateLimiter) {
-                loads.add(((RedisRateLimiter) engine).loadScript().toCompletableFuture());
-            } else if (engine instanceof TokenBucketEngine) {
-                loads.add(((TokenBucketEngine) engine).loadScript().toCompletableFuture());
-            } else {
-                loads.add(((RRateLimiterEngine) engine).connect().toCompletableFuture());
-            }
+        for (Engine engine : engines.values()) {
+            loads.add(engine.prepare().toCompletableFuture());
         }
         return CompletableFuture.allOf(loads.toArray(new CompletableFuture<?>[0]));
     }
 
-    private RateLimiter engine(List<Limit> limits) {
-        RateLimiter engine = engines.get(limits.get(0).algorithm());
+    private Engine engine(List<Limit> limits) {
+        Engine engine = engines.get(limits.get(0).algorithm());
         if (engine == null) {
             throw new IllegalStateException("no engine for " + limits.get(0).algorithm());
         }

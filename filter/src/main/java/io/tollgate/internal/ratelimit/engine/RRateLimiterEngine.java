@@ -3,7 +3,6 @@ package io.tollgate.internal.ratelimit.engine;
 import io.tollgate.internal.config.SettingFormats;
 import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.RateDecision;
-import io.tollgate.internal.ratelimit.RateLimiter;
 import io.tollgate.internal.redis.ContainerThreads;
 import io.tollgate.internal.redis.RedisKeys;
 import io.tollgate.internal.redis.RedissonVersions;
@@ -36,7 +35,7 @@ import java.util.function.Function;
  * its upper bound, one period. Several limits are several limiters: a request rejected by one gives back
  * (with {@code release}) what the others took. Timed by the app servers' clocks.
  */
-public final class RRateLimiterEngine implements RateLimiter {
+public final class RRateLimiterEngine implements Engine {
 
     static final String NOT_INITIALIZED = "RateLimiter is not initialized";
     /** Most limiter names remembered as set up by this process; a forgotten one is checked again. */
@@ -66,7 +65,8 @@ public final class RRateLimiterEngine implements RateLimiter {
     }
 
     /** Connects to every master (RRateLimiter's scripts are Redisson's own: nothing to load). */
-    public CompletionStage<Long> connect() {
+    @Override
+    public CompletionStage<Long> prepare() {
         return ContainerThreads.call(() -> client.getKeys().countAsync());
     }
 

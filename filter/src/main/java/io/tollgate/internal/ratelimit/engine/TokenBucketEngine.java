@@ -2,7 +2,6 @@ package io.tollgate.internal.ratelimit.engine;
 
 import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.RateDecision;
-import io.tollgate.internal.ratelimit.RateLimiter;
 import io.tollgate.internal.redis.ContainerThreads;
 import io.tollgate.internal.redis.LuaScripts;
 import io.tollgate.internal.redis.RedissonVersions;
@@ -26,7 +25,7 @@ import java.util.concurrent.CompletionStage;
  * those keep two fields and compute with the app server's or Redis's seconds; GCRA keeps one number (when
  * the bucket is full again), needs no refill step, and its key can expire exactly when it holds nothing.
  */
-public final class TokenBucketEngine implements RateLimiter {
+public final class TokenBucketEngine implements Engine {
 
     static final String SCRIPT = LuaScripts.read(TokenBucketEngine.class, "token-bucket.lua");
     private static final String TAKEN = "tb";
@@ -51,7 +50,8 @@ public final class TokenBucketEngine implements RateLimiter {
     }
 
     /** Loads the script into Redis (every master of a cluster). */
-    public CompletionStage<String> loadScript() {
+    @Override
+    public CompletionStage<String> prepare() {
         return ContainerThreads.call(() -> script.scriptLoadAsync(SCRIPT));
     }
 

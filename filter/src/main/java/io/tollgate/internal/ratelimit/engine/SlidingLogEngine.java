@@ -1,4 +1,7 @@
-package io.tollgate.internal.ratelimit;
+package io.tollgate.internal.ratelimit.engine;
+
+import io.tollgate.internal.ratelimit.Limit;
+import io.tollgate.internal.ratelimit.RateDecision;
 
 import io.tollgate.internal.redis.ContainerThreads;
 import io.tollgate.internal.redis.LuaScripts;
@@ -24,16 +27,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * put in a pipelined batch; several limits would each take a round trip and a rejected request would
  * leave permits to give back. This script is the same sliding log, with all of that in one call.
  */
-public final class RedisRateLimiter implements RateLimiter {
+public final class SlidingLogEngine implements Engine {
 
-    static final String SCRIPT = LuaScripts.read(RedisRateLimiter.class, "sliding-log.lua");
+    static final String SCRIPT = LuaScripts.read(SlidingLogEngine.class, "sliding-log.lua");
 
     private final RedissonClient client;
     private final RScript script;
     private final String idPrefix;
     private final AtomicLong sequence = new AtomicLong();
 
-    public RedisRateLimiter(RedissonClient client) {
+    public SlidingLogEngine(RedissonClient client) {
         this.client = client;
         this.script = ContainerThreads.call(() -> client.getScript(StringCodec.INSTANCE));
         byte[] random = new byte[6];
@@ -60,7 +63,8 @@ public final class RedisRateLimiter implements RateLimiter {
     }
 
     /** Loads the script into Redis (every master of a cluster): connects the client and saves a NOSCRIPT later. */
-    public CompletionStage<String> loadScript() {
+    @Override
+    public CompletionStage<String> prepare() {
         return ContainerThreads.call(() -> script.scriptLoadAsync(SCRIPT));
     }
 
