@@ -3,6 +3,7 @@ package io.tollgate;
 import io.tollgate.testing.RawHttp;
 import io.tollgate.testing.RedisExtension;
 import io.tollgate.testing.RedisServer;
+import io.tollgate.testing.Resp;
 import io.tollgate.testing.SubmitServlet;
 import io.tollgate.testing.TestApp;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -13,11 +14,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Whose request it is (issue 19, items 1 to 3): users an app tells apart only by its own login cookie are
@@ -117,5 +120,42 @@ class ClientIdentityTest {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
+    void aNewHostOrTokenOnEveryRequestDoesNotWidenWhatOneClientKeepsStored(TestApp.Kind kind) throws Exception {
+        StoredRecordsTest.PagesServlet servlet = new StoredRecordsTest.PagesServlet();
+        try (RedisServer redis = RedisServer.startNew();
+             TestApp app = kind.builder().filter(StoredRecordsTest.replay(redis, "t:")).servlet("/*", servlet).start();
+             Resp resp = redis.connect()) {
+            assertEquals(201, big(app, "warm-up", "warm.example", "Bearer warm").status);
+            long before = StoredRecordsTest.usedMemory(resp);
+            List<String[]> sent = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                String[] request = {UUID.randomUUID().toString(), "h" + i + ".example", "Bearer t" + i};
+                sent.add(request);
+                assertEquals(201, big(app, request[0], request[1], request[2]).status);
+            }
+            long grown = StoredRecordsTest.usedMemory(resp) - before;
+            System.out.println("ClientIdentityTest " + kind + ": 200 keyed POSTs with 60 KB answers, a new Host and"
+                    + " token each, grew used_memory by " + grown + " bytes");
+            // the bound (1 MB) plus one record, and what Redis keeps beside them
+            assertTrue(grown < 2L << 20, "used_memory grew by " + grown);
+            int replayed = 0;
+            for (String[] request : sent) {
+                RawHttp.Response repeat = big(app, request[0], request[1], request[2]);
+                replayed += "true".equals(repeat.header("Idempotent-Replayed")) ? 1 : 0;
+            }
+            System.out.println("ClientIdentityTest " + kind + ": " + replayed + " of 200 repeats replayed");
+            // 60 KB records: at most 17 fit in 1 MB (the warm-up's took one share)
+            assertTrue(replayed <= 18, replayed + " repeats were replayed");
+            assertEquals(201, servlet.runs.get());
+        }
+    }
+
+    private static RawHttp.Response big(TestApp app, String key, String host, String authorization) throws Exception {
+        return RawHttp.send(app.port(), "POST", "/big", SubmitServlet.utf8("{\"amount\":42}"), "Host", host,
+                "Authorization", authorization, "Content-Type", "application/json", "Idempotency-Key", key);
     }
 }
