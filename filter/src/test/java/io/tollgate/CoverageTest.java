@@ -79,6 +79,37 @@ class CoverageTest {
 
     @ParameterizedTest
     @EnumSource(TestApp.Kind.class)
+    void methodInTheKeyDoesNotMultiplyTheBudget(TestApp.Kind kind, RedisServer redis) throws Exception {
+        CountingServlet servlet = new CountingServlet();
+        try (TestApp app = RateLimitApps.app(kind, redis, servlet, "limits", "3/1m", "methods", "GET",
+                "key", "ip+method+path")) {
+            StringBuilder statuses = new StringBuilder();
+            for (String method : new String[] {"GET", "GET", "GET", "HEAD", "HEAD", "get"}) {
+                statuses.append(send(app.uri("/page"), method).statusCode()).append(' ');
+            }
+            // HEAD spends the GET budget, and the method is compared upper-cased, as methods does
+            assertEquals("200 200 200 429 429 429 ", statuses.toString());
+            assertEquals(3, servlet.hits());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
+    void pathInTheKeyDoesNotMultiplyTheBudgetWithATrailingSlash(TestApp.Kind kind, RedisServer redis)
+            throws Exception {
+        CountingServlet servlet = new CountingServlet();
+        try (TestApp app = RateLimitApps.app(kind, redis, servlet, "limits", "2/1m", "key", "ip+path")) {
+            StringBuilder statuses = new StringBuilder();
+            for (String path : new String[] {"/login", "/login/", "/login;jsessionid=abc", "/login/"}) {
+                statuses.append(Http.get(app.uri(path)).statusCode()).append(' ');
+            }
+            assertEquals("200 200 429 429 ", statuses.toString());
+            assertEquals(2, servlet.hits());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
     void lowerCaseMethodsAreGuardedAgainstDoubleSubmits(TestApp.Kind kind, RedisServer redis) throws Exception {
         SubmitServlet servlet = new SubmitServlet();
         try (TestApp app = DoubleSubmitFilterTest.app(kind, redis, servlet)) {
