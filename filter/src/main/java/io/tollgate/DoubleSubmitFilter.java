@@ -59,7 +59,11 @@ public final class DoubleSubmitFilter implements Filter {
     public static final String PARAM_FINGERPRINT = DoubleSubmitSettings.PARAM_FINGERPRINT;
     /** Default of {@value #PARAM_FINGERPRINT}: {@value}. */
     public static final String DEFAULT_FINGERPRINT = DoubleSubmitSettings.DEFAULT_FINGERPRINT;
-    /** Client identity: {@code auto} (user, else session, else IP), {@code user}, {@code session}, {@code ip}, {@code header:NAME}. */
+    /**
+     * Client identity: {@code auto} (user, else session, else the {@code Authorization} header, else the
+     * cookies with the IP, else the IP), {@code user}, {@code session}, {@code ip}, {@code header:NAME},
+     * {@code cookie:NAME}.
+     */
     public static final String PARAM_CLIENT = DoubleSubmitSettings.PARAM_CLIENT;
     /** Default of {@value #PARAM_CLIENT}: {@value}. */
     public static final String DEFAULT_CLIENT = DoubleSubmitSettings.DEFAULT_CLIENT;

@@ -79,6 +79,83 @@ class CoverageTest {
 
     @ParameterizedTest
     @EnumSource(TestApp.Kind.class)
+    void methodInTheKeyDoesNotMultiplyTheBudget(TestApp.Kind kind, RedisServer redis) throws Exception {
+        CountingServlet servlet = new CountingServlet();
+        try (TestApp app = RateLimitApps.app(kind, redis, servlet, "limits", "3/1m", "methods", "GET",
+                "key", "ip+method+path")) {
+            StringBuilder statuses = new StringBuilder();
+            for (String method : new String[] {"GET", "GET", "GET", "HEAD", "HEAD", "get"}) {
+                statuses.append(send(app.uri("/page"), method).statusCode()).append(' ');
+            }
+            // HEAD spends the GET budget, and the method is compared upper-cased, as methods does
+            assertEquals("200 200 200 429 429 429 ", statuses.toString());
+            assertEquals(3, servlet.hits());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
+    void pathInTheKeyDoesNotMultiplyTheBudgetWithATrailingSlash(TestApp.Kind kind, RedisServer redis)
+            throws Exception {
+        CountingServlet servlet = new CountingServlet();
+        try (TestApp app = RateLimitApps.app(kind, redis, servlet, "limits", "2/1m", "key", "ip+path")) {
+            StringBuilder statuses = new StringBuilder();
+            for (String path : new String[] {"/login", "/login/", "/login;jsessionid=abc", "/login/"}) {
+                statuses.append(Http.get(app.uri(path)).statusCode()).append(' ');
+            }
+            assertEquals("200 200 429 429 ", statuses.toString());
+            assertEquals(2, servlet.hits());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
+    void aRuleForAPathCoversItsTrailingSlashAndPathParameters(TestApp.Kind kind, RedisServer redis) throws Exception {
+        CountingServlet servlet = new CountingServlet();
+        // two-rules.json: "login" is 1/1m for POST /login
+        try (TestApp app = kind.builder().filter(RateLimitApps.limiter(redis, "rules", "classpath:rules/two-rules.json"))
+                .servlet("/*", servlet).start()) {
+            StringBuilder statuses = new StringBuilder();
+            for (String path : new String[] {"/login", "/login/", "/login;jsessionid=abc"}) {
+                statuses.append(send(app.uri(path), "POST").statusCode()).append(' ');
+            }
+            assertEquals("200 429 429 ", statuses.toString());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
+    void anExcludeForAPathCoversItsTrailingSlashAndPathParameters(TestApp.Kind kind, RedisServer redis)
+            throws Exception {
+        CountingServlet servlet = new CountingServlet();
+        try (TestApp app = RateLimitApps.app(kind, redis, servlet, "limits", "1/1m", "exclude", "/login")) {
+            for (String path : new String[] {"/login", "/login/", "/login;jsessionid=abc", "/login/"}) {
+                HttpResponse<String> r = Http.get(app.uri(path));
+                assertEquals(200, r.statusCode(), path);
+                assertTrue(r.headers().firstValue("RateLimit").isEmpty(), path + " was limited");
+            }
+            assertEquals(200, Http.get(app.uri("/other")).statusCode());
+            assertEquals(429, Http.get(app.uri("/login/x")).statusCode());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
+    void anExtensionExcludeNeverOpensAGuardedMethodThroughASuffix(TestApp.Kind kind, RedisServer redis)
+            throws Exception {
+        CountingServlet servlet = new CountingServlet();
+        try (TestApp app = RateLimitApps.app(kind, redis, servlet, "limits", "1/1m", "exclude", "*.css")) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(200, Http.get(app.uri("/a/site.css")).statusCode());
+            }
+            // a suffix route may serve this as POST /api/pay
+            assertEquals(200, send(app.uri("/api/pay.css"), "POST").statusCode());
+            assertEquals(429, send(app.uri("/api/pay.css"), "POST").statusCode());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
     void lowerCaseMethodsAreGuardedAgainstDoubleSubmits(TestApp.Kind kind, RedisServer redis) throws Exception {
         SubmitServlet servlet = new SubmitServlet();
         try (TestApp app = DoubleSubmitFilterTest.app(kind, redis, servlet)) {

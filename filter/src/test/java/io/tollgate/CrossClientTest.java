@@ -22,6 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * Never one user's answer to another: two clients that differ only in {@code Authorization} (tokens the
  * container does not know, one NAT), or only in {@code Host} (two tenants of one app), never get each
  * other's stored answer and never block each other's first request, in every client mode and both modes.
+ * (A client that the configured source names, by a user, session, header or cookie, is that client whatever
+ * its token: ClientIdentityTest.)
  */
 @ExtendWith(RedisExtension.class)
 class CrossClientTest {
@@ -29,7 +31,8 @@ class CrossClientTest {
     static Stream<Arguments> everyClientAndMode() {
         List<Arguments> out = new ArrayList<>();
         for (TestApp.Kind kind : TestApp.Kind.values()) {
-            for (String client : new String[] {"auto", "user", "session", "ip", "header:X-Tenant"}) {
+            // a client setting the requests do not carry (no principal, session, X-User or sso cookie): the address
+            for (String client : new String[] {"auto", "user", "session", "ip", "header:X-User", "cookie:sso"}) {
                 for (String mode : new String[] {"reject", "replay"}) {
                     out.add(Arguments.of(kind, client, mode));
                 }

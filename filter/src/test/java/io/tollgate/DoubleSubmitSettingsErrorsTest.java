@@ -53,8 +53,8 @@ class DoubleSubmitSettingsErrorsTest {
                         + " (filter [orders])"),
                 arguments("fingerprint", "headers", "init-param [fingerprint] was [headers]: must be one of body, none"
                         + " (filter [orders])"),
-                arguments("client", "cookie", "init-param [client] was [cookie]: must be auto, user, session, ip or"
-                        + " header:NAME (filter [orders])"),
+                arguments("client", "cookie", "init-param [client] was [cookie]: must be auto, user, session, ip,"
+                        + " header:NAME or cookie:NAME (filter [orders])"),
                 arguments("client", "header:bad name", "init-param [client] was [header:bad name]: header name"
                         + " [bad name] is not a valid HTTP header name (filter [orders])"),
                 arguments("window", "10x", "init-param [window] was [10x]: must be like 500ms, 10s, 1m, 2h, 1d or"

@@ -85,4 +85,32 @@ class RRateLimiterFilterTest extends RateLimitFilterContract {
             app2.shutdown();
         }
     }
+    @Test
+    void rejectedRequestsLeaveNoPermitEntriesInTheLimitersThatHadRoom(RedisServer redis) throws Exception {
+        String prefix = RedisExtension.uniquePrefix();
+        FilterSpec filter = limiter(redis, "limits", "1000/1h, 2/1m").param("keyPrefix", prefix);
+        Config config = new Config();
+        config.useSingleServer().setAddress(redis.url());
+        RedissonClient app2 = Redisson.create(config);
+        CountingServlet servlet = new CountingServlet();
+        try (TestApp app = TestApp.Kind.JETTY.builder().filter(filter).servlet("/*", servlet).start();
+             Resp resp = redis.connect()) {
+            int admitted = 0;
+            for (int i = 0; i < 300; i++) {
+                admitted += Http.get(app.uri("/")).statusCode() == 200 ? 1 : 0;
+            }
+            assertEquals(2, admitted);
+            List<String> hour = resp.keys(prefix + "rrl:{api:*}:1h");
+            assertEquals(1, hour.size(), hour.toString());
+            List<String> permits = resp.keys(prefix + "rrl:{api:*}:1h:permits");
+            long entries = permits.isEmpty() ? 0 : (Long) resp.call("ZCARD", permits.get(0));
+            System.out.println("RRateLimiterFilterTest: 300 requests (2 admitted) left " + entries
+                    + " entries in the 1h limiter's permits set");
+            assertTrue(entries <= 20, entries + " entries in " + permits);
+            assertEquals(998, app2.getRateLimiter(hour.get(0)).availablePermits());
+            assertEquals(2, servlet.hits());
+        } finally {
+            app2.shutdown();
+        }
+    }
 }

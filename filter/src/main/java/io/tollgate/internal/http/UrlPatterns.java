@@ -9,8 +9,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * Servlet-style URL patterns, matched against the path inside the webapp: exact ({@code /health}),
- * prefix ({@code /static/*}, which also matches {@code /static}), extension ({@code *.css}) and
+ * Servlet-style URL patterns, matched against the path inside the webapp: exact ({@code /health}, which also
+ * matches {@code /health/}), prefix ({@code /static/*}, which also matches {@code /static}), extension ({@code *.css}) and
  * {@code /*} or {@code /} (everything).
  */
 public final class UrlPatterns {
@@ -64,15 +64,32 @@ public final class UrlPatterns {
 
     /** Whether the request's path within the webapp matches one pattern. */
     public boolean matches(HttpServletRequest request) {
-        return matches(RequestPaths.pathWithinApplication(request));
+        return matches(RequestPaths.pathWithinApplication(request), true);
+    }
+
+    /**
+     * Whether an exclusion leaves the request alone: as {@link #matches}, except that an extension pattern
+     * ({@code *.css}) exempts only {@code GET} and {@code HEAD}, the way a stylesheet is fetched. A framework's
+     * suffix route may serve {@code POST /api/pay.css} as {@code /api/pay}: an exclusion never opens it.
+     */
+    public boolean exempts(HttpServletRequest request) {
+        String method = request.getMethod();
+        boolean fetch = "GET".equalsIgnoreCase(method) || "HEAD".equalsIgnoreCase(method);
+        return matches(RequestPaths.pathWithinApplication(request), fetch);
     }
 
     boolean matches(String path) {
+        return matches(path, true);
+    }
+
+    private boolean matches(String path, boolean withExtensions) {
         if (all) {
             return true;
         }
         for (String e : exact) {
-            if (e.equals(path)) {
+            // /login covers /login/ (one resource to most frameworks); ;jsessionid is gone from the path already
+            if (path.startsWith(e) && (path.length() == e.length()
+                    || (path.length() == e.length() + 1 && path.charAt(e.length()) == '/'))) {
                 return true;
             }
         }
@@ -81,7 +98,7 @@ public final class UrlPatterns {
                 return true;
             }
         }
-        if (!extensions.isEmpty()) {
+        if (withExtensions && !extensions.isEmpty()) {
             String last = lastSegment(path);
             for (String ext : extensions) {
                 if (last != null && last.endsWith(ext) && last.length() > ext.length()) {

@@ -157,10 +157,10 @@ public final class KeySpec {
                     value = "";
                     break;
                 case METHOD:
-                    value = request.getMethod();
+                    value = method(request.getMethod());
                     break;
                 case PATH:
-                    value = RequestPaths.pathWithinApplication(request);
+                    value = path(RequestPaths.pathWithinApplication(request));
                     break;
                 default:
                     throw new IllegalStateException(kind.name());
@@ -172,6 +172,24 @@ public final class KeySpec {
             sb.append(kind.ordinal()).append(':').append(value.length()).append(':').append(value).append(';');
         }
         return sb.toString();
+    }
+
+    /**
+     * The method as the servlet serves it: upper-cased ({@code get} is {@code GET}, as {@code methods} compares
+     * it), and {@code HEAD} as {@code GET}, which runs {@code doGet}: neither opens a budget of its own.
+     */
+    static String method(String method) {
+        String m = method.toUpperCase(Locale.ROOT);
+        return m.equals("HEAD") ? "GET" : m;
+    }
+
+    /** The path without a trailing slash: {@code /login/} is {@code /login} to most frameworks, so one budget. */
+    static String path(String path) {
+        int end = path.length();
+        while (end > 1 && path.charAt(end - 1) == '/') {
+            end--;
+        }
+        return path.substring(0, end);
     }
 
     /**

@@ -80,10 +80,13 @@ public final class CommonSettings {
         return shared;
     }
 
-    /** Whether the filter leaves this request alone: a method it does not act on, or an excluded path. */
+    /**
+     * Whether the filter leaves this request alone: a method it does not act on, or an excluded path (an
+     * excluded extension only for GET and HEAD).
+     */
     public boolean skips(HttpServletRequest request) {
         return (methods != null && !methods.covers(request.getMethod()))
-                || (exclude != null && exclude.matches(request));
+                || (exclude != null && exclude.exempts(request));
     }
 
     public ClientIpResolver clientIpResolver() {

@@ -81,7 +81,7 @@ public final class Submission {
         return id;
     }
 
-    /** The client scope (identity and host) its stored responses count against. */
+    /** Whose bound its stored responses count against: the user or session the container vouches for, else the address. */
     String client() {
         return client;
     }

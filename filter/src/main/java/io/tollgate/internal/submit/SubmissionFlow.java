@@ -245,10 +245,12 @@ public final class SubmissionFlow {
         Submission.Builder b = new Submission.Builder();
         b.fingerprint = Fingerprints.request(request, bodyDigest);
         // a record is only ever found again by the same client at the same Host
-        b.client = settings.client().resolve(request, clientIps) + "|host:" + Fingerprints.host(request);
+        String scope = settings.client().resolve(request, clientIps) + "|host:" + Fingerprints.host(request);
+        // stored bytes are charged to whom the container vouches for, else the address: never per Host or token
+        b.client = settings.client().storageScope(request, clientIps);
         b.keyed = key != null;
-        b.id = b.keyed ? RedisKeys.keyedSubmission(settings.shared().keyPrefix(), b.client, key)
-                : RedisKeys.fingerprintedSubmission(settings.shared().keyPrefix(), b.client,
+        b.id = b.keyed ? RedisKeys.keyedSubmission(settings.shared().keyPrefix(), scope, key)
+                : RedisKeys.fingerprintedSubmission(settings.shared().keyPrefix(), scope,
                         Fingerprints.hex(b.fingerprint));
         b.keep = b.keyed ? settings.keyWindow() : settings.window();
         b.owner = -OWNERS.incrementAndGet();

@@ -32,8 +32,10 @@ import java.util.function.Function;
  * <p>What it cannot do exactly (docs/rate-limiting.md): {@code tryAcquire} answers only true or false, so the
  * remaining budget comes from {@code availablePermits} issued together with it on another connection (it
  * may run before or after the acquire: off by one, more under concurrency) and every wait is reported as
- * its upper bound, one period. Several limits are several limiters: a request rejected by one gives back
- * (with {@code release}) what the others took. Timed by the app servers' clocks.
+ * its upper bound, one period. Several limits are several limiters: each is asked for its available permits
+ * first, and permits are taken only when all have one (a second round trip for an admitted request); one that
+ * still rejects (a race in between) has the others give back (with {@code release}) what they took. Timed by
+ * the app servers' clocks.
  */
 public final class RRateLimiterEngine implements Engine {
 
@@ -72,6 +74,37 @@ public final class RRateLimiterEngine implements Engine {
 
     @Override
     public CompletionStage<RateDecision> tryAcquire(String key, List<Limit> limits) {
+        if (limits.size() == 1) {
+            return acquireAll(key, limits);
+        }
+        // several limits: take from none before each says it has a permit. A permit taken and given back stays in
+        // the limiter's permits set until its period ends (release only raises the count), so a flood rejected
+        // by one limit would grow the others' sets by one entry per request (Redisson later scans them in one
+        // script); asked first, a rejected request touches no limiter
+        int n = limits.size();
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Long>[] checks = new CompletableFuture[n];
+        for (int i = 0; i < n; i++) {
+            checks[i] = withLimiter(name(key, limits.get(i)), limits.get(i),
+                    limiter -> ContainerThreads.call(limiter::availablePermitsAsync)).toCompletableFuture();
+        }
+        return CompletableFuture.allOf(checks).thenCompose(v -> {
+            boolean room = true;
+            long[] remaining = new long[n];
+            long[] wait = new long[n];
+            for (int i = 0; i < n; i++) {
+                long available = checks[i].join();
+                room &= available > 0;
+                remaining[i] = Math.max(0, Math.min(available, limits.get(i).count()));
+                wait[i] = limits.get(i).period().toMillis();
+            }
+            return room ? acquireAll(key, limits)
+                    : CompletableFuture.completedFuture(RateDecision.of(false, limits, remaining, wait, key, null, false));
+        });
+    }
+
+    /** Takes one permit from every limiter at once; one that rejects (a race since the check) gives the others back. */
+    private CompletionStage<RateDecision> acquireAll(String key, List<Limit> limits) {
         int n = limits.size();
         @SuppressWarnings("unchecked")
         CompletableFuture<long[]>[] answers = new CompletableFuture[n];
@@ -120,18 +153,23 @@ public final class RRateLimiterEngine implements Engine {
 
     /** {admitted 1 or 0, available permits or -1 when unknown} for one limiter. */
     private CompletionStage<long[]> acquire(String name, Limit limit) {
+        return withLimiter(name, limit, this::attempt);
+    }
+
+    /** Runs {@code call} on the limiter, set up first at its first use here, and again if its configuration expired. */
+    private <T> CompletionStage<T> withLimiter(String name, Limit limit, Function<RRateLimiter, CompletionStage<T>> call) {
         RRateLimiter limiter = ContainerThreads.call(() -> client.getRateLimiter(name));
         CompletionStage<Void> ready = isKnown(name) ? CompletableFuture.completedFuture(null) : setUp(name, limiter, limit);
-        return ready.thenCompose(v -> attempt(limiter)).handle((answer, e) -> {
+        return ready.thenCompose(v -> call.apply(limiter)).handle((answer, e) -> {
             if (e == null) {
                 return CompletableFuture.completedFuture(answer);
             }
             if (!notInitialized(e)) {
-                return CompletableFuture.<long[]>failedFuture(e);
+                return CompletableFuture.<T>failedFuture(e);
             }
             // the configuration expired (keepAliveTime) or was deleted: set it up again, once
             return ContainerThreads.call(() -> RedissonVersions.trySetRate(limiter, limit.count(), limit.period()))
-                    .thenCompose(created -> attempt(limiter));
+                    .thenCompose(created -> call.apply(limiter));
         }).thenCompose(Function.identity());
     }
 
