@@ -204,6 +204,16 @@ public final class RedisCluster implements AutoCloseable {
         return awaitPromoted(slot, replica);
     }
 
+    /**
+     * Starts a killed node again, on its port and with its {@code nodes.conf}: it rejoins as a replica of the
+     * node that replaced it. Returns once its replication link is up.
+     */
+    public void rejoin(RedisServer killed) throws Exception {
+        killed.start();
+        Conditions.await(() -> RedisSentinel.info(killed, "replication"),
+                i -> i.contains("role:slave") && i.contains("master_link_status:up"), FAILOVER_TIMEOUT);
+    }
+
     private RedisServer awaitPromoted(long slot, RedisServer replica) throws Exception {
         String id = nodeId(replica);
         Conditions.await(() -> {

@@ -5,6 +5,9 @@ import io.tollgate.internal.redis.LuaScripts;
 import io.tollgate.internal.redis.RedisKeys;
 import io.tollgate.internal.redis.RedissonVersions;
 
+import org.redisson.api.BatchOptions;
+import org.redisson.api.BatchResult;
+import org.redisson.api.RBatch;
 import org.redisson.api.RLock;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
@@ -52,10 +55,37 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
 
     private final RedissonClient client;
     private final RScript script;
+    private final int replicaAcks;
+    private final Duration ackWait;
 
+    /** A guard whose claims count once the master took them (today's behaviour, {@code replicaAcks=0}). */
     public RedisSubmissionGuard(RedissonClient client) {
+        this(client, 0, Duration.ZERO);
+    }
+
+    /**
+     * A guard whose claims that take the lock count only once {@code replicaAcks} replicas acknowledged them
+     * ({@code WAIT replicaAcks ackWait}, pipelined after the claim script in one batch: one round trip plus
+     * the replicas' acknowledgement). A claim acknowledged by fewer is released at once and fails with
+     * {@link ReplicaAckException}. {@code replicaAcks=0}: no WAIT.
+     */
+    public RedisSubmissionGuard(RedissonClient client, int replicaAcks, Duration ackWait) {
         this.client = client;
         this.script = ContainerThreads.call(() -> client.getScript(ByteArrayCodec.INSTANCE));
+        this.replicaAcks = replicaAcks;
+        this.ackWait = ackWait;
+    }
+
+    /**
+     * A claim that fewer replicas than {@code replicaAcks} acknowledged within the wait: it was released (a
+     * failover now could lose it), and this request takes {@code onBackendFailure}.
+     */
+    public static final class ReplicaAckException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ReplicaAckException(String message) {
+            super(message);
+        }
     }
 
     /** RLock's owner field for a request's owner id: {@code <client id>:<owner>}. */
@@ -91,10 +121,42 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
     public CompletionStage<Claim> claim(String id, long owner, Duration lease) {
         String lock = RedisKeys.lock(id);
         List<Object> keys = List.of(lock, RedisKeys.record(id), RedisKeys.fence(id));
-        CompletionStage<List<Object>> answer = ContainerThreads.call(() -> script.evalAsync(lock,
-                RScript.Mode.READ_WRITE, CLAIM, RedissonVersions.LIST, keys,
-                utf8(Long.toString(lease.toMillis())), utf8(lockOwner(owner))));
-        return answer.thenApply(RedisSubmissionGuard::toClaim);
+        Object[] args = {utf8(Long.toString(lease.toMillis())), utf8(lockOwner(owner))};
+        if (replicaAcks == 0) {
+            CompletionStage<List<Object>> answer = ContainerThreads.call(() -> script.evalAsync(lock,
+                    RScript.Mode.READ_WRITE, CLAIM, RedissonVersions.LIST, keys, args));
+            return answer.thenApply(RedisSubmissionGuard::toClaim);
+        }
+        return ContainerThreads.call(() -> {
+            // WAIT cannot run inside a script: Redisson pipelines it after the script, on the same connection to
+            // the key's master, and sums the replicas it reports; no retry (a resent claim would take it twice)
+            RBatch batch = client.createBatch(BatchOptions.defaults().sync(replicaAcks, ackWait).retryAttempts(0));
+            CompletionStage<List<Object>> answer = batch.getScript(ByteArrayCodec.INSTANCE).evalAsync(lock,
+                    RScript.Mode.READ_WRITE, CLAIM, RedissonVersions.LIST, keys, args);
+            return batch.executeAsync().thenCombine(answer, (result, values) -> {
+                Claim claim = toClaim(values);
+                int acks = result.getSyncedSlaves();
+                if (claim.state() == SubmissionState.RUN && acks < replicaAcks) {
+                    abandon(id, owner); // not left to its lease: a repeat must not be refused by a claim that never counted
+                    throw new ReplicaAckException(acks + " of " + replicaAcks + " replicas acknowledged the claim"
+                            + " within " + ackWait.toMillis() + " ms");
+                }
+                return claim; // a repeat's answer wrote nothing: it needs no acknowledgement
+            });
+        });
+    }
+
+    /**
+     * How many replicas acknowledge a write now (a probe written and {@code WAIT}ed for, within
+     * {@code ackWait}): the start-up check of {@code replicaAcks}.
+     */
+    public CompletionStage<Integer> replicasAcknowledging(String keyPrefix) {
+        return ContainerThreads.call(() -> {
+            RBatch batch = client.createBatch(BatchOptions.defaults().sync(replicaAcks, ackWait).retryAttempts(0));
+            String probe = RedisKeys.replicaProbe(keyPrefix);
+            batch.getBucket(probe, ByteArrayCodec.INSTANCE).setAsync(new byte[0], Duration.ofSeconds(1));
+            return batch.executeAsync().thenApply(BatchResult::getSyncedSlaves);
+        });
     }
 
     /** claim.lua's answer (and READ_OR_FENCE's) as a Claim. */
@@ -170,9 +232,22 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
     public CompletionStage<Void> complete(String id, long owner, long token, byte[] record, Duration keep) {
         String lock = RedisKeys.lock(id);
         List<Object> keys = List.of(lock, RedisKeys.record(id), channel(lock), RedisKeys.fence(id));
-        CompletionStage<Long> answer = ContainerThreads.call(() -> script.evalAsync(lock, RScript.Mode.READ_WRITE,
-                COMPLETE, RedissonVersions.LONG, keys, record, utf8(Long.toString(keep.toMillis())),
-                utf8(lockOwner(owner)), UNLOCK_MESSAGE, utf8(Long.toString(token))));
+        Object[] args = {record, utf8(Long.toString(keep.toMillis())), utf8(lockOwner(owner)), UNLOCK_MESSAGE,
+            utf8(Long.toString(token))};
+        CompletionStage<Long> answer;
+        if (replicaAcks == 0) {
+            answer = ContainerThreads.call(() -> script.evalAsync(lock, RScript.Mode.READ_WRITE, COMPLETE,
+                    RedissonVersions.LONG, keys, args));
+        } else {
+            // the record is WAITed for too (off the response path: the client has its answer), so that a
+            // failover right after it does not lose it; fewer acknowledgements change nothing here
+            answer = ContainerThreads.call(() -> {
+                RBatch batch = client.createBatch(BatchOptions.defaults().sync(replicaAcks, ackWait).retryAttempts(0));
+                CompletionStage<Long> completed = batch.getScript(ByteArrayCodec.INSTANCE).evalAsync(lock,
+                        RScript.Mode.READ_WRITE, COMPLETE, RedissonVersions.LONG, keys, args);
+                return batch.executeAsync().thenCombine(completed, (result, released) -> released);
+            });
+        }
         return answer.thenApply(released -> {
             if (released != null && released == -2) {
                 throw new StaleCompletionException("the completion of " + id + " with fencing token " + token
