@@ -3,6 +3,7 @@ package io.tollgate;
 import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
 import io.tollgate.internal.runtime.CommonSettings;
+import io.tollgate.internal.redis.BoundedCall;
 import io.tollgate.internal.runtime.FilterLifecycle;
 import io.tollgate.internal.submit.ClientStorage;
 import io.tollgate.internal.submit.DoubleSubmitResponses;
@@ -103,6 +104,15 @@ public final class DoubleSubmitFilter implements Filter {
     public static final String PARAM_MAX_STORED_BYTES_PER_CLIENT = DoubleSubmitSettings.PARAM_MAX_STORED_BYTES_PER_CLIENT;
     /** Default of {@value #PARAM_MAX_STORED_BYTES_PER_CLIENT}: {@value}. */
     public static final String DEFAULT_MAX_STORED_BYTES_PER_CLIENT = DoubleSubmitSettings.DEFAULT_MAX_STORED_BYTES_PER_CLIENT;
+    /**
+     * Replicas that must acknowledge a claim ({@code WAIT}, pipelined after the claim) within
+     * {@code backendTimeout} before it counts; fewer is a backend failure for that request
+     * ({@code onBackendFailure}; {@code deny} advised). Closes most of the window in which a failover loses a
+     * claim or a record; needs a topology with replicas (checked at start-up).
+     */
+    public static final String PARAM_REPLICA_ACKS = DoubleSubmitSettings.PARAM_REPLICA_ACKS;
+    /** Default of {@value #PARAM_REPLICA_ACKS}: {@value}. */
+    public static final String DEFAULT_REPLICA_ACKS = DoubleSubmitSettings.DEFAULT_REPLICA_ACKS;
     /** Servlet URL patterns never guarded. */
     public static final String PARAM_EXCLUDE = CommonSettings.PARAM_EXCLUDE;
     /** IPs and CIDRs of proxies whose {@code X-Forwarded-For} is believed (for the client's IP). */
@@ -139,12 +149,54 @@ public final class DoubleSubmitFilter implements Filter {
         runtime = FilterLifecycle.start(config, "DoubleSubmitFilter", LOG, DoubleSubmitSettings.NAMES,
                 DoubleSubmitSettings::parse, DoubleSubmitSettings::shared);
         settings = runtime.settings();
-        RedisSubmissionGuard guard = new RedisSubmissionGuard(runtime.client());
+        // WAIT gets half of backendTimeout, so that its answer (and the release of an unacknowledged claim)
+        // arrives within it
+        RedisSubmissionGuard guard = new RedisSubmissionGuard(runtime.client(), settings.replicaAcks(),
+                settings.shared().backendTimeout().dividedBy(2));
         ClientStorage storage = new ClientStorage(runtime.client(), settings.shared().keyPrefix(),
                 settings.maxStoredBytesPerClient(), settings.keyWindow());
         flow = new SubmissionFlow(settings, guard, storage, runtime.boundedCall(), runtime.logPrefix());
         DoubleSubmitMetrics metrics = new DoubleSubmitMetrics(runtime.health(), settings.toString(), flow::count);
+        if (settings.replicaAcks() > 0 && runtime.client().getConfig().isSingleConfig()) {
+            destroy();
+            throw failedStart(replicaAcksError(config, "needs replicas, and the Redis configured is a single server:"
+                    + " name a sentinel, cluster, replicated or master/slave setup in redissonConfig, or set"
+                    + " replicaAcks to 0"));
+        }
         runtime.ready(config, metrics, () -> guard.connect(settings.shared().keyPrefix()));
+        if (settings.replicaAcks() > 0) {
+            checkReplicas(config, guard);
+        }
+    }
+
+    private String replicaAcksError(FilterConfig config, String rule) {
+        return "init-param [" + PARAM_REPLICA_ACKS + "] was [" + settings.replicaAcks() + "]: " + rule
+                + " (filter [" + config.getFilterName() + "])";
+    }
+
+    /**
+     * {@code replicaAcks} needs replicas: a Redis that answers with fewer replicas acknowledging a write than
+     * it asks for fails start-up (every claim would fail). A Redis that does not answer yet does not: the
+     * webapp deploys, and each request learns it.
+     */
+    private void checkReplicas(FilterConfig config, RedisSubmissionGuard guard) throws ServletException {
+        BoundedCall.Result<Integer> acks = runtime.boundedCall().call(() -> guard.replicasAcknowledging(
+                settings.shared().keyPrefix()), settings.shared().backendTimeout(), null);
+        if (acks.answered() && acks.value() < settings.replicaAcks()) {
+            destroy();
+            throw failedStart(replicaAcksError(config, "only " + acks.value() + " replica(s) acknowledged a write"
+                    + " within " + settings.shared().backendTimeout().dividedBy(2).toMillis()
+                    + " ms, so every claim would fail"));
+        }
+        if (!acks.answered()) {
+            LOG.warn("{} could not check that {} replica(s) acknowledge writes (replicaAcks): {}", runtime.logPrefix(),
+                    settings.replicaAcks(), acks.cause() == null ? acks.outcome() : acks.cause().toString());
+        }
+    }
+
+    private static ServletException failedStart(String message) {
+        LOG.error("Tollgate DoubleSubmitFilter did not start: {}", message);
+        return new ServletException(message);
     }
 
     @Override

@@ -380,7 +380,9 @@ class DoubleSubmitFilterTest {
              Resp resp = redis.connect()) {
             byte[] body = SubmitServlet.utf8("{\"pay\":7}");
             assertEquals(500, send(post(app.uri("/pay"), body)).statusCode());
-            Conditions.await(() -> resp.keys(prefix + "ds:*"), List::isEmpty, Duration.ofSeconds(5));
+            // no lock and no record: only the fencing tokens stay, for the lease
+            Conditions.await(() -> resp.keys(prefix + "ds:*"),
+                    k -> k.stream().allMatch(x -> x.endsWith(":fence")), Duration.ofSeconds(5));
             assertEquals(201, send(post(app.uri("/pay"), body)).statusCode());
             assertEquals(2, runs[0]);
         }
@@ -431,11 +433,13 @@ class DoubleSubmitFilterTest {
                 List<String> keys = Conditions.await(() -> resp.keys("*"), k -> k.stream()
                         .noneMatch(x -> x.endsWith(":lock") || x.startsWith("redisson_unlock_latch:")),
                         Duration.ofSeconds(5));
-                // ten records, and the counter of what this client keeps stored (maxStoredBytesPerClient)
-                assertEquals(11, keys.size(), keys.toString());
+                // ten records with their fencing tokens, and the counter of what this client keeps stored
+                // (maxStoredBytesPerClient)
+                assertEquals(21, keys.size(), keys.toString());
                 assertEquals(1, keys.stream().filter(k -> k.endsWith(":stored")).count(), keys.toString());
+                assertEquals(10, keys.stream().filter(k -> k.endsWith(":fence")).count(), keys.toString());
                 for (String key : keys) {
-                    assertTrue(key.matches("shop:ds:\\{[A-Za-z0-9_-]{20}\\}:(done|stored)"), key);
+                    assertTrue(key.matches("shop:ds:\\{[A-Za-z0-9_-]{20}\\}:(done|stored|fence)"), key);
                     long ttl = (Long) resp.call("PTTL", key);
                     assertTrue(ttl > 0, key + " ttl " + ttl);
                 }

@@ -34,20 +34,23 @@ class DoubleSubmitSettingsErrorsTest {
                         + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
                         + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxBufferedBytes, maxResponseBytes,"
                         + " maxStoredBytesPerClient, methods, mode,"
-                        + " onBackendFailure, redisAddress, redissonConfig, redissonJndiName, trustedProxies, waitTimeout, window]"
+                        + " onBackendFailure, redisAddress, redissonConfig, redissonJndiName, replicaAcks, trustedProxies,"
+                        + " waitTimeout, window]"
                         + " (filter [orders])"),
                 arguments("limits", "10/s", "init-param [limits] was [10/s]: DoubleSubmitFilter has no such setting;"
                         + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
                         + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxBufferedBytes, maxResponseBytes,"
                         + " maxStoredBytesPerClient, methods, mode,"
-                        + " onBackendFailure, redisAddress, redissonConfig, redissonJndiName, trustedProxies, waitTimeout, window]"
+                        + " onBackendFailure, redisAddress, redissonConfig, redissonJndiName, replicaAcks, trustedProxies,"
+                        + " waitTimeout, window]"
                         + " (filter [orders])"),
                 arguments("redisAdress", "redis://app:s3cret@127.0.0.1:6379", "init-param [redisAdress] was"
                         + " [redis://app:***@127.0.0.1:6379]: DoubleSubmitFilter has no such setting;"
                         + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
                         + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxBufferedBytes, maxResponseBytes,"
                         + " maxStoredBytesPerClient, methods, mode,"
-                        + " onBackendFailure, redisAddress, redissonConfig, redissonJndiName, trustedProxies, waitTimeout, window]"
+                        + " onBackendFailure, redisAddress, redissonConfig, redissonJndiName, replicaAcks, trustedProxies,"
+                        + " waitTimeout, window]"
                         + " (filter [orders])"),
                 arguments("mode", "replays", "init-param [mode] was [replays]: must be one of reject, replay"
                         + " (filter [orders])"),
@@ -76,6 +79,10 @@ class DoubleSubmitSettingsErrorsTest {
                         + " it is heap (filter [orders])"),
                 arguments("maxStoredBytesPerClient", "2GB", "init-param [maxStoredBytesPerClient] was [2GB]: must be at"
                         + " most 1GB: it is what one client may keep in Redis (filter [orders])"),
+                arguments("replicaAcks", "-1", "init-param [replicaAcks] was [-1]: must be a whole number from 0 to 16"
+                        + " (filter [orders])"),
+                arguments("replicaAcks", "one", "init-param [replicaAcks] was [one]: must be a whole number from 0 to"
+                        + " 16 (filter [orders])"),
                 arguments("maxResponseBytes", "100MB", "init-param [maxResponseBytes] was [100MB]: must be at most"
                         + " 16MB: stored responses live in Redis (filter [orders])"),
                 arguments("methods", "PO ST", "init-param [methods] was [PO ST]: method [PO ST] is not an HTTP method"
@@ -119,6 +126,14 @@ class DoubleSubmitSettingsErrorsTest {
         TestApp.StartupFailure failure = deployFails(kind.builder(), orders().param("mode", "replays"));
         assertEquals("init-param [mode] was [replays]: must be one of reject, replay (filter [orders])",
                 failure.getMessage());
+    }
+
+    @Test
+    void replicaAcksOnASingleServerFailsStartUp() {
+        TestApp.StartupFailure failure = deployFails(TestApp.Kind.JETTY.builder(), orders().param("replicaAcks", "1"));
+        assertEquals("init-param [replicaAcks] was [1]: needs replicas, and the Redis configured is a single server:"
+                + " name a sentinel, cluster, replicated or master/slave setup in redissonConfig, or set replicaAcks"
+                + " to 0 (filter [orders])", failure.getMessage());
     }
 
     @ParameterizedTest

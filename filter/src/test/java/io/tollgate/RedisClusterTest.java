@@ -183,8 +183,9 @@ class RedisClusterTest {
                 }
             }
             Map<String, Integer> keys = placement(prefix + "*");
-            assertEquals(10, keys.size(), keys.toString()); // one completion record per round, no lock left
-            keys.keySet().forEach(k -> assertTrue(k.endsWith(":done"), k));
+            // one completion record per round and its fencing tokens, no lock left
+            assertEquals(20, keys.size(), keys.toString());
+            keys.keySet().forEach(k -> assertTrue(k.endsWith(":done") || k.endsWith(":fence"), k));
             assertTrue(new HashSet<>(keys.values()).size() > 1, "records all on one node: " + keys);
         }
     }
@@ -234,9 +235,11 @@ class RedisClusterTest {
                 }
             });
             assertTrue(servlet.entered.await(20, TimeUnit.SECONDS), "the submission never reached the servlet");
-            Map<String, Integer> whileRunning = placement(prefix + "*");
+            Map<String, Integer> whileRunning = placement(prefix + "*:lock");
             assertEquals(1, whileRunning.size(), whileRunning.toString());
             String lock = whileRunning.keySet().iterator().next();
+            String fence = lock.substring(0, lock.length() - ":lock".length()) + ":fence";
+            assertEquals(whileRunning.get(lock), placement(fence).get(fence), "the fence beside the lock");
             assertTrue(lock.matches(java.util.regex.Pattern.quote(prefix) + "ds:\\{[^{}]+\\}:lock"), lock);
 
             servlet.release.countDown();

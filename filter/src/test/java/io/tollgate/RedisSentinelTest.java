@@ -71,6 +71,16 @@ class RedisSentinelTest {
     }
 
     @Test
+    void replicaAcksBeyondTheReplicasThatAnswerFailsStartUp() {
+        FilterSpec guard = filter("orders", DoubleSubmitFilter.class, RedisExtension.uniquePrefix(),
+                "replicaAcks", "1", "backendTimeout", "5s");
+        TestApp.StartupFailure failure = org.junit.jupiter.api.Assertions.assertThrows(TestApp.StartupFailure.class,
+                () -> TestApp.Kind.JETTY.builder().filter(guard).servlet("/*", new SubmitServlet()).start());
+        assertEquals("init-param [replicaAcks] was [1]: only 0 replica(s) acknowledged a write within 2500 ms, so"
+                + " every claim would fail (filter [orders])", failure.getMessage());
+    }
+
+    @Test
     void ofFiftyConcurrentIdenticalSubmitsAcrossTwoInstancesExactlyOneRuns() throws Exception {
         String prefix = RedisExtension.uniquePrefix();
         SubmitServlet onJetty = new SubmitServlet();

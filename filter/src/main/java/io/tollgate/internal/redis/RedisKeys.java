@@ -18,6 +18,8 @@ import java.util.Base64;
  * &lt;prefix&gt;rrl:{&lt;policy&gt;:&lt;hash&gt;}:&lt;period&gt;   one limit's RRateLimiter (rratelimiter; Redisson adds :value, :permits)
  * &lt;prefix&gt;ds:{&lt;hash&gt;}:lock          a double submit's lock while the first request runs
  * &lt;prefix&gt;ds:{&lt;hash&gt;}:done          its completion record (with the response to replay, in replay mode)
+ * &lt;prefix&gt;ds:{&lt;hash&gt;}:fence         its fencing tokens: the last one given to a claim, the completed record's
+ * &lt;prefix&gt;ds:{replica-probe}       written at start-up with replicaAcks (expires in 1 s)
  * &lt;prefix&gt;ds:{&lt;hash&gt;}:stored        the bytes of stored responses one client keeps (maxStoredBytesPerClient)
  * &lt;prefix&gt;out:{&lt;name&gt;}             one OutboundLimiter's log (sliding-log)
  * &lt;prefix&gt;out:{&lt;name&gt;}:tb          its token buckets (token-bucket)
@@ -89,6 +91,19 @@ public final class RedisKeys {
     /** The completion record of a submission. */
     public static String record(String submission) {
         return submission + ":done";
+    }
+
+    /**
+     * The fencing tokens of a submission (a hash: {@code next}, the last token a claim was given;
+     * {@code done}, the token of the claim whose record is stored), kept as long as the lock or the record.
+     */
+    public static String fence(String submission) {
+        return submission + ":fence";
+    }
+
+    /** A short-lived key written at start-up to see how many replicas acknowledge a write (replicaAcks). */
+    public static String replicaProbe(String prefix) {
+        return prefix + "ds:{replica-probe}";
     }
 
     /** A key never written: reading it makes the client connect at start-up. */

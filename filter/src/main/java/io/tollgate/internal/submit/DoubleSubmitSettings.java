@@ -69,11 +69,17 @@ public final class DoubleSubmitSettings {
     /** Default of {@value #PARAM_MAX_STORED_BYTES_PER_CLIENT}. */
     public static final String DEFAULT_MAX_STORED_BYTES_PER_CLIENT = "1MB";
 
+    /** Replicas that must acknowledge a claim (WAIT) before it counts; 0: none. */
+    public static final String PARAM_REPLICA_ACKS = "replicaAcks";
+    /** Default of {@value #PARAM_REPLICA_ACKS}. */
+    public static final String DEFAULT_REPLICA_ACKS = "0";
+    static final int MAX_REPLICA_ACKS = 16;
+
     /** Names only DoubleSubmitFilter takes (besides the shared ones), in documentation order. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
             CommonSettings.PARAM_METHODS, PARAM_KEY_HEADER, PARAM_FINGERPRINT, PARAM_CLIENT, PARAM_MODE, PARAM_WINDOW,
             PARAM_KEY_WINDOW, PARAM_LOCK_LEASE, PARAM_WAIT_TIMEOUT, PARAM_MAX_BODY_BYTES, PARAM_MAX_RESPONSE_BYTES,
-            PARAM_MAX_BUFFERED_BYTES, PARAM_MAX_STORED_BYTES_PER_CLIENT, CommonSettings.PARAM_EXCLUDE, CommonSettings.PARAM_TRUSTED_PROXIES, CommonSettings.PARAM_CLIENT_IP_HEADER,
+            PARAM_MAX_BUFFERED_BYTES, PARAM_MAX_STORED_BYTES_PER_CLIENT, PARAM_REPLICA_ACKS, CommonSettings.PARAM_EXCLUDE, CommonSettings.PARAM_TRUSTED_PROXIES, CommonSettings.PARAM_CLIENT_IP_HEADER,
             CommonSettings.PARAM_IPV6_PREFIX));
 
     static final long MAX_BODY_LIMIT = 64L << 20;
@@ -100,11 +106,12 @@ public final class DoubleSubmitSettings {
     private final long maxResponseBytes;
     private final long maxBufferedBytes;
     private final long maxStoredBytesPerClient;
+    private final int replicaAcks;
 
     private DoubleSubmitSettings(CommonSettings common, String keyHeader, boolean fingerprintBody,
             ClientIdentity client, Mode mode, Duration window, Duration keyWindow, Duration lockLease,
             Duration waitTimeout, long maxBodyBytes, long maxResponseBytes, long maxBufferedBytes,
-            long maxStoredBytesPerClient) {
+            long maxStoredBytesPerClient, int replicaAcks) {
         this.common = common;
         this.keyHeader = keyHeader;
         this.fingerprintBody = fingerprintBody;
@@ -118,6 +125,7 @@ public final class DoubleSubmitSettings {
         this.maxResponseBytes = maxResponseBytes;
         this.maxBufferedBytes = maxBufferedBytes;
         this.maxStoredBytesPerClient = maxStoredBytesPerClient;
+        this.replicaAcks = replicaAcks;
     }
 
     /** Reads and checks every setting; throws {@link InvalidSettingException} naming the first bad one. */
@@ -176,8 +184,10 @@ public final class DoubleSubmitSettings {
             }
             return n;
         });
+        int replicaAcks = p.parse(PARAM_REPLICA_ACKS, DEFAULT_REPLICA_ACKS,
+                t -> SettingFormats.integer(t, 0, MAX_REPLICA_ACKS));
         return new DoubleSubmitSettings(common, keyHeader, body, client, mode, window, keyWindow, lease, wait,
-                maxBody, maxResponse, maxBuffered, maxStored);
+                maxBody, maxResponse, maxBuffered, maxStored, replicaAcks);
     }
 
     public SharedSettings shared() {
@@ -237,6 +247,11 @@ public final class DoubleSubmitSettings {
         return maxStoredBytesPerClient;
     }
 
+    /** Replicas that must acknowledge a claim before it counts (0: the master's word is enough). */
+    public int replicaAcks() {
+        return replicaAcks;
+    }
+
     public ClientIpResolver clientIpResolver() {
         return common.clientIpResolver();
     }
@@ -251,7 +266,8 @@ public final class DoubleSubmitSettings {
                 + (mode == Mode.REPLAY ? ", waitTimeout=" + SettingFormats.format(waitTimeout)
                         + ", maxResponseBytes=" + maxResponseBytes
                         + ", maxStoredBytesPerClient=" + maxStoredBytesPerClient : "")
-                + ", maxBodyBytes=" + maxBodyBytes + ", maxBufferedBytes=" + maxBufferedBytes + ", exclude=" + common.excludeText()
+                + ", maxBodyBytes=" + maxBodyBytes + ", maxBufferedBytes=" + maxBufferedBytes
+                + (replicaAcks > 0 ? ", replicaAcks=" + replicaAcks : "") + ", exclude=" + common.excludeText()
                 + ", " + common.clientAndShared();
     }
 }
