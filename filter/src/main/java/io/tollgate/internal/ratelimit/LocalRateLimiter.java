@@ -1,5 +1,7 @@
 package io.tollgate.internal.ratelimit;
 
+import io.tollgate.Algorithm;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +12,8 @@ import java.util.function.LongSupplier;
 /**
  * The in-process limiter of {@code onBackendFailure=local}: while Redis is unreachable, each app instance
  * enforces the same limits on its own (so N instances together admit up to N times the limit). Each limit
- * of a key is a sliding-window counter (two counts: constant memory), and at most {@link #MAX_KEYS} keys
+ * of a key is a sliding-window counter (two counts: constant memory), a token-bucket limit a bucket with
+ * its {@code burst} (one number), and at most {@link #MAX_KEYS} keys
  * are kept, the least recently used dropped first: an outage under a flood of distinct clients cannot
  * exhaust the heap.
  */
@@ -49,7 +52,8 @@ public final class LocalRateLimiter implements RateLimiter {
     public synchronized CompletionStage<RateDecision> tryAcquire(String key, List<Limit> limits) {
         long now = clockMillis.getAsLong();
         int n = limits.size();
-        // per limit: {window start, count in the previous window, count in this window}
+        // per limit: {window start, count in the previous window, count in this window}; a token bucket
+        // keeps {theoretical arrival time in microseconds} in the first slot instead
         long[][] state = keys.computeIfAbsent(key, k -> new long[n][3]);
         if (state.length != n) {
             state = new long[n][3];
@@ -60,8 +64,13 @@ public final class LocalRateLimiter implements RateLimiter {
         boolean admitted = true;
         double[] estimate = new double[n];
         for (int i = 0; i < n; i++) {
-            long period = limits.get(i).period().toMillis();
-            long count = limits.get(i).count();
+            Limit limit = limits.get(i);
+            if (limit.algorithm() == Algorithm.TOKEN_BUCKET) {
+                admitted &= fits(limit, state[i][0], now);
+                continue;
+            }
+            long period = limit.period().toMillis();
+            long count = limit.count();
             long[] w = state[i];
             long start = now - Math.floorMod(now, period);
             if (w[0] != start) {
@@ -79,7 +88,14 @@ public final class LocalRateLimiter implements RateLimiter {
             }
         }
         for (int i = 0; i < n; i++) {
-            long count = limits.get(i).count();
+            Limit limit = limits.get(i);
+            if (limit.algorithm() == Algorithm.TOKEN_BUCKET) {
+                long[] b = bucket(limit, state[i], now, admitted);
+                remaining[i] = b[0];
+                wait[i] = b[1];
+                continue;
+            }
+            long count = limit.count();
             if (admitted) {
                 state[i][2]++;
                 remaining[i] = Math.max(0, (long) Math.floor(count - estimate[i] - 1));
@@ -88,6 +104,37 @@ public final class LocalRateLimiter implements RateLimiter {
             }
         }
         return CompletableFuture.completedFuture(new RateDecision(admitted, limits, remaining, wait, key, null));
+    }
+
+    /** Microseconds between two tokens of a token bucket. */
+    private static long interval(Limit limit) {
+        return limit.period().toMillis() * 1000 / limit.count();
+    }
+
+    /** A token bucket (GCRA, as token-bucket.lua keeps it): whether one more permit fits now. */
+    private static boolean fits(Limit limit, long tat, long nowMillis) {
+        long now = nowMillis * 1000;
+        long t = interval(limit);
+        return Math.max(tat, now) + t - now <= t * limit.burst();
+    }
+
+    /**
+     * Takes a token bucket's permit when {@code admitted}; answers {tokens left, ms until it has one more
+     * (0 when full)}, as token-bucket.lua does.
+     */
+    private static long[] bucket(Limit limit, long[] w, long nowMillis, boolean admitted) {
+        long now = nowMillis * 1000;
+        long t = interval(limit);
+        long room = t * limit.burst();
+        long tat = Math.max(w[0], now);
+        if (admitted) {
+            tat += t;
+            w[0] = tat;
+        }
+        long ahead = tat - now;
+        long remaining = Math.max(0, (room - ahead) / t);
+        long wait = ahead <= 0 ? 0 : ahead - room + t * (remaining + 1);
+        return new long[] {remaining, (wait + 999) / 1000};
     }
 
     /** Milliseconds until the estimate leaves room for one more request. */
