@@ -77,15 +77,15 @@ class ManyWebappsIT {
             Path work = Files.createTempDirectory(Files.createDirectories(Container.WORK), "jndi-");
             Path serverLib = Files.createDirectories(work.resolve("lib"));
             Path yaml = work.resolve("redisson.yaml");
-            // one client for the server: its pool is the only one Redis sees
-            Files.writeString(yaml, "singleServerConfig:\n  address: \"" + redis.url() + "\"\n"
-                    + "  clientName: \"server-redisson\"\n  connectionMinimumIdleSize: 2\n  connectionPoolSize: 4\n"
-                    + "  subscriptionConnectionMinimumIdleSize: 1\n  subscriptionConnectionPoolSize: 1\n"
-                    + "  timeout: 1000\n  retryAttempts: 0\nthreads: 2\nnettyThreads: 4\nlazyInitialization: true\n");
+            Files.writeString(yaml, sharedYaml(redis));
             for (String app : APPS) {
                 Path dir = LegacyWar.explode(KIND, Files.createDirectories(work.resolve("webapps")).resolve(app));
                 limit(dir, "3/1m");
-                serverHoldsRedisson(dir, serverLib);
+                serverHoldsRedisson(dir, serverLib, "<param-name>tollgate.redissonJndiName</param-name>\n"
+                        + "    <param-value>java:comp/env/redisson/shared</param-value>");
+                Files.writeString(Files.createDirectories(dir.resolve("META-INF")).resolve("context.xml"),
+                        "<Context>\n  <ResourceLink name=\"redisson/shared\" global=\"redisson/shared\""
+                                + " type=\"org.redisson.api.RedissonClient\"/>\n</Context>\n");
             }
             try (Standalone tomcat = Standalone.start(work, redis, serverLib, yaml.toString())) {
                 // a client rejected is remembered in process for its Retry-After: the webapps that stay are
@@ -122,6 +122,60 @@ class ManyWebappsIT {
         }
     }
 
+    /**
+     * The same on Jetty 12, through the context attribute: the server makes one RedissonClient (Redisson in
+     * its class path, only tollgate-filter in each WEB-INF/lib) and sets it on each webapp's context.
+     */
+    @Test
+    void threeWebappsOnJettyShareOneClientLentThroughTheContextAttribute() throws Exception {
+        try (RedisServer redis = RedisServer.startNew()) {
+            Path work = Files.createTempDirectory(Files.createDirectories(Container.WORK), "jetty-shared-");
+            Path serverLib = Files.createDirectories(work.resolve("lib"));
+            Path yaml = work.resolve("redisson.yaml");
+            Files.writeString(yaml, sharedYaml(redis));
+            List<String> args = new java.util.ArrayList<>(List.of("-", work.toString(), work.resolve("status").toString(),
+                    "shared", yaml.toString()));
+            for (String app : APPS) {
+                Path dir = LegacyWar.explode(Container.Kind.JETTY_12,
+                        Files.createDirectories(work.resolve("webapps")).resolve(app));
+                limit(dir, "3/1m");
+                serverHoldsRedisson(dir, serverLib, "<param-name>tollgate.backendTimeout</param-name>\n"
+                        + "    <param-value>500ms</param-value>");
+                args.add(dir.toString());
+            }
+            try (Standalone jetty = Standalone.start(Container.Kind.JETTY_12, work, redis, serverLib, args)) {
+                assertLimits(jetty, "blog");
+                for (String app : List.of("shop", "wiki")) {
+                    assertEquals(200, Http.get(jetty.uri("/" + app + "/api/quote")).statusCode(), app);
+                }
+                assertTrue(jetty.log().contains(
+                        "Redis client: context attribute [io.tollgate.redisson] (the application's client)"), jetty.log());
+                List<String> clients = clientNames(redis);
+                assertTrue(clients.size() <= 5, "one client's connections (4 + 1 for pub/sub at most): " + clients);
+                assertEquals(List.of("server-redisson"), clients.stream().distinct().collect(Collectors.toList()));
+
+                jetty.command("undeploy blog");
+                Conditions.await(() -> Files.exists(jetty.removed), r -> r, Duration.ofSeconds(60));
+                try (Resp resp = redis.connect()) {
+                    resp.call("FLUSHALL");
+                }
+                assertLimits(jetty, "shop");
+                assertLimits(jetty, "wiki");
+                assertEquals(404, Http.get(jetty.uri("/blog/api/quote")).statusCode());
+                jetty.stop();
+            }
+            Conditions.await(() -> redis.otherClients(), n -> n == 0, Duration.ofSeconds(10));
+        }
+    }
+
+    /** The server's one client: its pool is the only one Redis sees. */
+    private static String sharedYaml(RedisServer redis) {
+        return "singleServerConfig:\n  address: \"" + redis.url() + "\"\n"
+                + "  clientName: \"server-redisson\"\n  connectionMinimumIdleSize: 2\n  connectionPoolSize: 4\n"
+                + "  subscriptionConnectionMinimumIdleSize: 1\n  subscriptionConnectionPoolSize: 1\n"
+                + "  timeout: 1000\n  retryAttempts: 0\nthreads: 2\nnettyThreads: 4\nlazyInitialization: true\n";
+    }
+
     private static void assertLimits(Standalone tomcat, String app) throws Exception {
         for (int i = 0; i < 3; i++) {
             assertEquals(200, Http.get(tomcat.uri("/" + app + "/api/quote")).statusCode(), app + " " + i);
@@ -142,11 +196,11 @@ class ManyWebappsIT {
     }
 
     /**
-     * deployment.md's recipe: every jar of the bundle's lib/ but tollgate-filter moves to Tomcat's lib/ (with
-     * lib/optional's SLF4J provider: SLF4J finds it beside its API), the web.xml names the JNDI client instead of
-     * an address, and META-INF/context.xml links the server's resource.
+     * deployment.md's recipe: every jar of the bundle's lib/ but tollgate-filter moves to the server's lib/
+     * (with lib/optional's SLF4J provider: SLF4J finds it beside its API), and the web.xml's address gives way
+     * to {@code clientParam}.
      */
-    private static void serverHoldsRedisson(Path app, Path serverLib) throws Exception {
+    private static void serverHoldsRedisson(Path app, Path serverLib, String clientParam) throws Exception {
         Path lib = app.resolve("WEB-INF/lib");
         try (Stream<Path> jars = Files.list(lib)) {
             for (Path jar : jars.collect(Collectors.toList())) {
@@ -164,11 +218,7 @@ class ManyWebappsIT {
         String xml = Files.readString(webXml);
         String address = "<param-name>tollgate.redisAddress</param-name>\n    <param-value>${REDIS_URL:redis://127.0.0.1:6379}</param-value>";
         assertTrue(xml.contains(address), xml);
-        Files.writeString(webXml, xml.replace(address,
-                "<param-name>tollgate.redissonJndiName</param-name>\n    <param-value>java:comp/env/redisson/shared</param-value>"));
-        Files.writeString(Files.createDirectories(app.resolve("META-INF")).resolve("context.xml"),
-                "<Context>\n  <ResourceLink name=\"redisson/shared\" global=\"redisson/shared\""
-                        + " type=\"org.redisson.api.RedissonClient\"/>\n</Context>\n");
+        Files.writeString(webXml, xml.replace(address, clientParam));
     }
 
     /** The name of every connection Redis has besides this test's own. */
@@ -197,13 +247,19 @@ class ManyWebappsIT {
         }
 
         static Standalone start(Path work, RedisServer redis, Path serverLib, String redissonYaml) throws Exception {
-            Path status = work.resolve("status");
-            Path log = work.resolve("container.log");
-            List<String> args = new java.util.ArrayList<>(List.of("-", work.toString(), status.toString(), "standalone"));
+            List<String> args = new java.util.ArrayList<>(List.of("-", work.toString(), work.resolve("status").toString(),
+                    "standalone"));
             if (redissonYaml != null) {
                 args.add(redissonYaml);
             }
-            Process p = new ProcessBuilder(Container.command(KIND, redis.url(), work, serverLib, args.toArray(new String[0])))
+            return start(KIND, work, redis, serverLib, args);
+        }
+
+        static Standalone start(Container.Kind kind, Path work, RedisServer redis, Path serverLib, List<String> args)
+                throws Exception {
+            Path status = work.resolve("status");
+            Path log = work.resolve("container.log");
+            Process p = new ProcessBuilder(Container.command(kind, redis.url(), work, serverLib, args.toArray(new String[0])))
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             String started = Conditions.await(() -> Files.exists(status) ? Files.readString(status) : "",
                     s -> s.startsWith("PORT ") || !p.isAlive(), Duration.ofSeconds(90));
@@ -221,6 +277,12 @@ class ManyWebappsIT {
 
         String log() throws Exception {
             return Files.readString(logFile, StandardCharsets.UTF_8);
+        }
+
+        /** Writes a line to the launcher's standard input. */
+        void command(String line) throws Exception {
+            process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
         }
 
         /** shutdown.sh: Tomcat stops; nothing may keep the JVM alive. */
