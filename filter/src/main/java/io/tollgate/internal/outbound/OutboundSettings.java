@@ -64,16 +64,10 @@ public final class OutboundSettings {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("limits [" + limitsText + "]: " + e.getMessage(), e);
         }
-        if (burst != null) {
-            if (algorithm != Algorithm.TOKEN_BUCKET) {
-                throw new IllegalArgumentException("burst [" + burst + "] applies to algorithm token-bucket only"
-                        + " (algorithm is " + algorithm + ")");
-            }
-            try {
-                limits = Limit.withBursts(limitsText, algorithm, burst);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("burst [" + burst + "]: " + e.getMessage(), e);
-            }
+        try {
+            limits = Limit.policyLimits(limitsText, algorithm, burst);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("burst [" + burst + "] " + e.getMessage(), e);
         }
         List<Limit> held = new ArrayList<>();
         for (Limit l : limits) {

@@ -114,16 +114,6 @@ public final class KeySpec {
         }
     }
 
-    /** Whether resolving needs the client IP (so the caller may skip computing it). */
-    public boolean mayNeedClientIp() {
-        for (Part p : parts) {
-            if (p.kind != Kind.GLOBAL && p.kind != Kind.METHOD && p.kind != Kind.PATH) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /**
      * The identity of the budget this request spends, as an unambiguous string (each part as
      * {@code kind:length:value}); callers hash it before it goes into a Redis key.

@@ -69,11 +69,29 @@ public final class Limit {
     }
 
     /**
+     * A policy's limits with its {@code burst} setting applied: the one home of the rule that a burst is
+     * {@code token-bucket}'s only. Each settings parser (init-params, rules file, OutboundLimiter) checks
+     * {@code limitsText} with {@link #parseAll(String, Algorithm)} first, so every error here is the burst's.
+     *
+     * @param burstText the burst as given, or null when none was
+     * @throws IllegalArgumentException stating the burst's rule
+     */
+    public static List<Limit> policyLimits(String limitsText, Algorithm algorithm, String burstText) {
+        if (burstText == null) {
+            return parseAll(limitsText, algorithm);
+        }
+        if (algorithm != Algorithm.TOKEN_BUCKET) {
+            throw new IllegalArgumentException("applies to algorithm token-bucket only (algorithm is " + algorithm + ")");
+        }
+        return withBursts(limitsText, algorithm, burstText);
+    }
+
+    /**
      * The limits of {@code limitsText} (already checked by {@link #parseAll(String, Algorithm)}) with the
      * {@code burst} init-param applied: one whole number per limit, in the order {@code limits} lists them
      * (how many requests may come at once; default: each limit's count).
      */
-    public static List<Limit> withBursts(String limitsText, Algorithm algorithm, String burstText) {
+    static List<Limit> withBursts(String limitsText, Algorithm algorithm, String burstText) {
         List<Limit> limits = inOrder(limitsText, algorithm);
         List<String> items = SettingFormats.list(burstText);
         if (items.size() != limits.size()) {

@@ -43,11 +43,6 @@ public final class LocalRateLimiter implements RateLimiter {
         };
     }
 
-    /** Keys remembered now. */
-    synchronized int size() {
-        return keys.size();
-    }
-
     @Override
     public synchronized CompletionStage<RateDecision> tryAcquire(String key, List<Limit> limits) {
         long now = clockMillis.getAsLong();

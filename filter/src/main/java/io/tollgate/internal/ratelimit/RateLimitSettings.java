@@ -124,11 +124,8 @@ public final class RateLimitSettings {
             }
             List<Limit> limits = p.parse(PARAM_LIMITS, null, t -> Limit.parseAll(t, algorithm));
             if (p.isSet(PARAM_BURST)) {
-                if (algorithm != Algorithm.TOKEN_BUCKET) {
-                    throw p.invalid(PARAM_BURST, "applies to algorithm token-bucket only (algorithm is " + algorithm + ")");
-                }
                 String limitsText = p.get(PARAM_LIMITS);
-                limits = p.parse(PARAM_BURST, null, t -> Limit.withBursts(limitsText, algorithm, t));
+                limits = p.parse(PARAM_BURST, null, t -> Limit.policyLimits(limitsText, algorithm, t));
             }
             String name;
             if (p.isSet(PARAM_NAME)) {

@@ -101,11 +101,6 @@ public final class RejectionMemory implements RateLimiter {
         rejected.put(key, new Remembered(decision, sentNanos, sentNanos + TimeUnit.MILLISECONDS.toNanos(wait)));
     }
 
-    /** Keys remembered now (expired ones included until they are met or swept). */
-    int size() {
-        return rejected.size();
-    }
-
     @Override
     public CompletionStage<Void> release(RateDecision decision) {
         return redis.release(decision);

@@ -100,12 +100,10 @@ final class RulesFile {
                 }
                 List<Limit> limits = Limit.parseAll(limitsText, algorithm);
                 String burstText = textOrNumber(rule, "burst");
-                if (burstText != null) {
-                    if (algorithm != Algorithm.TOKEN_BUCKET) {
-                        throw new IllegalArgumentException("\"burst\" applies to algorithm token-bucket only"
-                                + " (algorithm is " + algorithm + ")");
-                    }
-                    limits = Limit.withBursts(limitsText, algorithm, burstText);
+                try {
+                    limits = Limit.policyLimits(limitsText, algorithm, burstText);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("\"burst\" " + e.getMessage());
                 }
                 String keyText = text(rule, "key");
                 KeySpec key = keyText == null ? defaultKey : KeySpec.parse(keyText);

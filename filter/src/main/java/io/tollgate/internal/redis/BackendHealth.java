@@ -142,11 +142,7 @@ public final class BackendHealth {
      */
     public void unexpected(Throwable cause) {
         if (unexpectedLogged.compareAndSet(false, true)) {
-            Throwable t = cause;
-            while ((t instanceof java.util.concurrent.ExecutionException
-                    || t instanceof java.util.concurrent.CompletionException) && t.getCause() != null) {
-                t = t.getCause();
-            }
+            Throwable t = BoundedCall.cause(cause);
             if (t instanceof LinkageError) {
                 LOG.error("{} cannot use the Redisson on its class path (Redisson {}; Tollgate runs on {} and later,"
                         + " 4.x included): requests are {}. Put a supported Redisson (and the Netty it needs) in"
@@ -228,11 +224,7 @@ public final class BackendHealth {
 
     /** The exception and its root cause, one line: what an operator needs to see in the WARN. */
     public static String describe(Throwable cause) {
-        Throwable t = cause;
-        while ((t instanceof java.util.concurrent.ExecutionException
-                || t instanceof java.util.concurrent.CompletionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
+        Throwable t = BoundedCall.cause(cause);
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

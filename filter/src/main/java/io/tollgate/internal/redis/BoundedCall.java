@@ -136,7 +136,7 @@ public final class BoundedCall {
         } catch (TimeoutException e) {
             return failed(e, answer, giveBack);
         } catch (ExecutionException | CancellationException e) {
-            return failed(e.getCause() != null ? e.getCause() : e, answer, giveBack);
+            return failed(cause(e), answer, giveBack);
         }
     }
 
@@ -172,12 +172,21 @@ public final class BoundedCall {
         }
     }
 
-    /** SLOW, DOWN or KEY_ERROR: what a failed call says about Redis. */
-    static Outcome classify(Throwable error) {
+    /**
+     * The failure a future's wrapper ({@link CompletionException}, {@link ExecutionException}) stands for:
+     * the one place such wrappers are taken off.
+     */
+    public static Throwable cause(Throwable error) {
         Throwable t = error;
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
             t = t.getCause();
         }
+        return t;
+    }
+
+    /** SLOW, DOWN or KEY_ERROR: what a failed call says about Redis. */
+    static Outcome classify(Throwable error) {
+        Throwable t = cause(error);
         if (t instanceof TimeoutException || t instanceof RedisTimeoutException) {
             return Outcome.SLOW;
         }
@@ -210,10 +219,7 @@ public final class BoundedCall {
 
     /** An Error, or an exception neither Redis nor Redisson's waiting explains (a LinkageError, a bug). */
     static boolean unexpected(Throwable error) {
-        Throwable t = error;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
+        Throwable t = cause(error);
         if (t instanceof Error) {
             return true;
         }

@@ -17,6 +17,7 @@ import java.util.Base64;
  * &lt;prefix&gt;tb:{&lt;policy&gt;:&lt;hash&gt;}    the same client's token buckets (token-bucket)
  * &lt;prefix&gt;rrl:{&lt;policy&gt;:&lt;hash&gt;}:&lt;period&gt;   one limit's RRateLimiter (rratelimiter; Redisson adds :value, :permits)
  * &lt;prefix&gt;ds:{&lt;hash&gt;}:lock          a double submit's lock while the first request runs
+ * redisson_lock__channel:&lt;lock&gt;    the lock's unlock channel (pub/sub, named as Redisson names it)
  * &lt;prefix&gt;ds:{&lt;hash&gt;}:done          its completion record (with the response to replay, in replay mode)
  * &lt;prefix&gt;ds:{&lt;hash&gt;}:fence         its fencing tokens: the last one given to a claim, the completed record's
  * &lt;prefix&gt;ds:{replica-probe}       written at start-up with replicaAcks (expires in 1 s)
@@ -86,6 +87,14 @@ public final class RedisKeys {
     /** The lock of a submission while its first request runs (a Redisson lock hash). */
     public static String lock(String submission) {
         return submission + ":lock";
+    }
+
+    /**
+     * The channel Redisson's RLock publishes its unlock message on, named as Redisson names it (in the lock's
+     * hash slot): complete.lua releases the lock as RLock would, so RLock's waiters hear it.
+     */
+    public static String lockChannel(String lock) {
+        return "redisson_lock__channel:" + (lock.indexOf('{') >= 0 ? lock : "{" + lock + "}");
     }
 
     /** The completion record of a submission. */

@@ -129,11 +129,6 @@ public final class LocalSubmissionGuard implements SubmissionGuard {
         return CompletableFuture.completedFuture(null);
     }
 
-    /** Submissions kept now (running and completed). */
-    synchronized int size() {
-        return entries.size();
-    }
-
     private void drop(String id, Entry e) {
         entries.remove(id);
         if (e.record != null) {

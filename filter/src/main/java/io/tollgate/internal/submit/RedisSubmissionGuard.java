@@ -93,11 +93,6 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
         return client.getId() + ":" + owner;
     }
 
-    /** RLock's channel for its unlock message, named as Redisson names it (in the lock's hash slot). */
-    private static String channel(String lockName) {
-        return "redisson_lock__channel:" + (lockName.indexOf('{') >= 0 ? lockName : "{" + lockName + "}");
-    }
-
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
@@ -231,7 +226,7 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
     @Override
     public CompletionStage<Void> complete(String id, long owner, long token, byte[] record, Duration keep) {
         String lock = RedisKeys.lock(id);
-        List<Object> keys = List.of(lock, RedisKeys.record(id), channel(lock), RedisKeys.fence(id));
+        List<Object> keys = List.of(lock, RedisKeys.record(id), RedisKeys.lockChannel(lock), RedisKeys.fence(id));
         Object[] args = {record, utf8(Long.toString(keep.toMillis())), utf8(lockOwner(owner)), UNLOCK_MESSAGE,
             utf8(Long.toString(token))};
         CompletionStage<Long> answer;

@@ -346,7 +346,7 @@ public final class SubmissionFlow {
             if (e == null) {
                 return;
             }
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            Throwable cause = BoundedCall.cause(e);
             if (cause instanceof IllegalMonitorStateException) {
                 if (leaseWarned.compareAndSet(false, true)) {
                     LOG.warn("{} a request outlived its lock (lockLease {}): raise lockLease above the longest"

@@ -9,10 +9,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import static io.tollgate.testing.StubRequest.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KeySpecTest {
 
@@ -98,17 +96,6 @@ class KeySpecTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KeySpec.parse(text));
         assertEquals("method and path must be joined with whose budget it is: ip, user, session, header:NAME,"
                 + " param:NAME, or global for one budget for everyone (global+path)", e.getMessage());
-    }
-
-    @Test
-    void globalNeedsNoClientIp() {
-        assertFalse(KeySpec.parse("global+method+path").mayNeedClientIp());
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @ValueSource(strings = {"ip", "user", "session", "header:X-A", "param:k", "path+user"})
-    void everyClientKeyMayNeedTheClientIp(String text) {
-        assertTrue(KeySpec.parse(text).mayNeedClientIp());
     }
 
     // --- resolve

@@ -145,7 +145,7 @@ abstract class RateLimiterContract {
     @Test
     void aTokenBucketsBurstIsHowManyMayComeAtOnce() {
         assumeTrue(takes(Algorithm.TOKEN_BUCKET), "burst is token-bucket's");
-        List<Limit> limits = Limit.withBursts("10/1s", Algorithm.TOKEN_BUCKET, "2");
+        List<Limit> limits = Limit.policyLimits("10/1s", Algorithm.TOKEN_BUCKET, "2");
         assertTrue(take(limits).admitted());
         assertTrue(take(limits).admitted());
         RateDecision third = take(limits);
