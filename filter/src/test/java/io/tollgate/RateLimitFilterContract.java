@@ -61,6 +61,19 @@ abstract class RateLimitFilterContract {
         return "";
     }
 
+    /**
+     * Whether an idle client's keys expire by themselves (every Tollgate script; Redisson's RRateLimiter
+     * only from 3.38, see RedissonVersions): where they do not, its keys have no TTL at all.
+     */
+    boolean keysExpire() {
+        return true;
+    }
+
+    /** Whether a changed limit keeps what was spent under the old one (Redisson 3.x's RRateLimiter does not). */
+    boolean changedLimitKeepsWhatWasSpent() {
+        return true;
+    }
+
     /** Permits one client of {@code policy} (one limit of {@code count/periodMillis}) holds in Redis now. */
     abstract long heldPermits(Resp resp, String prefix, String policy, long count, long periodMillis) throws Exception;
 
@@ -281,6 +294,8 @@ abstract class RateLimitFilterContract {
     @ParameterizedTest
     @EnumSource(TestApp.Kind.class)
     void anExpiredLimiterStartsAgainWithAFullBudget(TestApp.Kind kind, RedisServer redis) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(keysExpire(), "this engine's keys never expire on Redisson "
+                + io.tollgate.internal.redis.RedissonVersions.VERSION);
         String prefix = RedisExtension.uniquePrefix();
         FilterSpec filter = limiter(redis, "limits", "2/1s").param("keyPrefix", prefix);
         try (TestApp app = kind.builder().filter(filter).servlet("/*", new CountingServlet()).start();
@@ -428,8 +443,10 @@ abstract class RateLimitFilterContract {
                 .servlet("/*", new CountingServlet()).start()) {
             HttpResponse<String> r = Http.get(app.uri("/"));
             assertEquals(200, r.statusCode());
-            assertTrue(header(r, "RateLimit").matches("\"api\";r=" + r(0) + ";.*"), header(r, "RateLimit"));
-            assertEquals(429, status(Http.get(app.uri("/"))));
+            // 3 of the new 4 were spent: one left, taken now; where a change starts afresh, 3 are left after it
+            long left = changedLimitKeepsWhatWasSpent() ? 0 : 3;
+            assertTrue(header(r, "RateLimit").matches("\"api\";r=" + r(left) + ";.*"), header(r, "RateLimit"));
+            assertEquals(left == 0 ? 429 : 200, status(Http.get(app.uri("/"))));
         }
     }
 
@@ -454,7 +471,7 @@ abstract class RateLimitFilterContract {
                     assertTrue(key.matches("myapp:" + keyInfix() + "\\{(site|login):[A-Za-z0-9_-]{20}\\}"
                             + keySuffixRegex()), key);
                     long ttl = (Long) resp.call("PTTL", key);
-                    assertTrue(ttl > 0 && ttl <= 60_000, key + " ttl " + ttl);
+                    assertTrue(keysExpire() ? ttl > 0 && ttl <= 60_000 : ttl == -1, key + " ttl " + ttl);
                 }
             }
         }
@@ -481,6 +498,28 @@ abstract class RateLimitFilterContract {
         }
     }
 
+    /**
+     * Redisson before 3.34 hands out pooled connections Redis closed until it has reconnected each, and the
+     * command sent on one fails at once (docs/deployment.md, "Redisson versions"): waits until a round of
+     * requests, more than the pool holds, meets no failed call.
+     */
+    static void awaitPooledConnectionsReconnected(TestApp app) throws Exception {
+        javax.management.ObjectName mbean = new javax.management.ObjectName(
+                "io.tollgate:type=RateLimitFilter,webapp=\"/\",name=\"api\"");
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        // while Redis counts as down requests do not ask it (one trial a second): a round counts only if it
+        // starts and ends up, with no failed call in between
+        Conditions.await(() -> {
+            boolean upBefore = "UP".equals(server.getAttribute(mbean, "BackendState"));
+            long before = (Long) server.getAttribute(mbean, "BackendFailures");
+            for (int i = 0; i < 30; i++) {
+                Http.get(app.uri("/"), "X-Client", "probe");
+            }
+            return upBefore && "UP".equals(server.getAttribute(mbean, "BackendState"))
+                    && (Long) server.getAttribute(mbean, "BackendFailures") == before;
+        }, clean -> clean, java.time.Duration.ofSeconds(30));
+    }
+
     @ParameterizedTest(name = "{0} onBackendFailure={1}")
     @org.junit.jupiter.params.provider.CsvSource({"JETTY, allow", "TOMCAT, deny", "JETTY, local", "TOMCAT, allow",
             "JETTY, deny", "TOMCAT, local"})
@@ -498,6 +537,9 @@ abstract class RateLimitFilterContract {
             OutageTest.assertFallback(policy, during);
 
             own.start(); // the same port, no data: scripts and limiters are set up again
+            if (!io.tollgate.internal.redis.RedissonVersions.atLeast("3.34.0")) {
+                awaitPooledConnectionsReconnected(app);
+            }
             OutageTest.assertEnforcedAgain(app, "after");
         }
     }

@@ -28,9 +28,11 @@ import java.util.concurrent.CompletionStage;
  * {@code ReturnType.LIST} fails on 3.x with {@code NoSuchFieldError: LIST};
  * <li>{@code RRateLimiter}: a {@code keepAliveTime} (idle limiters expire) since 3.38; {@code release}
  * since 3.52 (before, {@code rate-limiter-release.lua} gives permits back the same way); a rate change
- * that keeps what was spent ({@code RateLimiterArgs.keepState}) only in 4.x (3.x forgets it, once, when a
- * changed {@code limits} is first used).
+ * that keeps what was spent ({@code RateLimiterArgs.keepState}) since 4.4 (before, the limiter starts
+ * afresh, once, when a changed {@code limits} is first used).
  * </ul>
+ * Before 3.34, Redisson hands out pooled connections that Redis closed (a restart) until it has reconnected
+ * each, and their commands fail at once: after a Redis restart Tollgate counts Redis down a little longer.
  * The lock scripts Tollgate writes as {@code RLock} does (claim.lua, complete.lua) match RLock's hash, owner
  * field, channel and unlock message on every supported version: those did not change.
  *
@@ -40,7 +42,7 @@ import java.util.concurrent.CompletionStage;
 public final class RedissonVersions {
 
     /** The oldest Redisson Tollgate supports (and tests). */
-    public static final String OLDEST = "3.27.0";
+    public static final String OLDEST = "3.23.0";
 
     /** The running Redisson's version, from its jar ({@code "unknown"} when the jar does not say). */
     public static final String VERSION = version();
@@ -50,7 +52,7 @@ public final class RedissonVersions {
     /** A script answer read as a long ({@code LONG} in 4.x, {@code INTEGER} in 3.x). */
     public static final RScript.ReturnType LONG = returnType("LONG", "INTEGER");
 
-    /** 4.x: {@code RateLimiterArgs}, with {@code keepState}. */
+    /** 4.4+: {@code RateLimiterArgs}, with {@code keepState}. */
     private static final boolean RATE_LIMITER_ARGS = present("org.redisson.api.ratelimiter.RateLimiterArgs");
     /** 3.38+: {@code trySetRate(type, rate, interval, keepAliveTime)}. */
     private static final boolean KEEP_ALIVE = hasMethod("trySetRateAsync", RateType.class, long.class,
@@ -62,6 +64,23 @@ public final class RedissonVersions {
     private RedissonVersions() {
     }
 
+    /** Whether the running Redisson is {@code version} (like {@code 3.34.0}) or later; false when unknown. */
+    public static boolean atLeast(String version) {
+        if (VERSION.equals("unknown")) {
+            return false;
+        }
+        String[] mine = VERSION.split("[.-]");
+        String[] theirs = version.split("[.-]");
+        for (int i = 0; i < theirs.length; i++) {
+            int a = i < mine.length && mine[i].matches("\\d+") ? Integer.parseInt(mine[i]) : 0;
+            int b = Integer.parseInt(theirs[i]);
+            if (a != b) {
+                return a > b;
+            }
+        }
+        return true;
+    }
+
     /**
      * Whether {@code RRateLimiter}s made by {@link #trySetRate} expire when idle (Redisson 3.38+); before,
      * they stay in Redis until deleted.
@@ -71,7 +90,7 @@ public final class RedissonVersions {
     }
 
     /**
-     * Whether a rate changed by {@link #changeRate} keeps the permits already taken (4.x); in 3.x the
+     * Whether a rate changed by {@link #changeRate} keeps the permits already taken (4.4+); before, the
      * change starts the limiter afresh.
      */
     public static boolean rateChangeKeepsState() {
@@ -92,7 +111,7 @@ public final class RedissonVersions {
 
     /**
      * Changes {@code limiter}'s rate to {@code rate} per {@code period}: keeping the permits already taken
-     * in 4.x, starting afresh in 3.x (whose {@code setRate} deletes the limiter's state).
+     * from 4.4 on, starting afresh before (an older {@code setRate} deletes the limiter's state).
      */
     @SuppressWarnings("deprecation") // the only form before 3.37
     public static CompletionStage<Void> changeRate(RRateLimiter limiter, long rate, Duration period) {
@@ -141,7 +160,7 @@ public final class RedissonVersions {
         return (name.indexOf('{') >= 0 ? name : "{" + name + "}") + ":" + suffix;
     }
 
-    /** Loaded only on 4.x, where {@code RateLimiterArgs} exists. */
+    /** Loaded only from 4.4 on, where {@code RateLimiterArgs} exists. */
     private static final class Args {
         static CompletionStage<Void> setRateKeepingState(RRateLimiter limiter, long rate, Duration period) {
             return limiter.setRateAsync(RateLimiterArgs.of(RateType.OVERALL, rate, period)

@@ -36,6 +36,9 @@ import java.util.function.Function;
  * first, and permits are taken only when all have one (a second round trip for an admitted request); one that
  * still rejects (a race in between) has the others give back (with {@code release}) what they took. Timed by
  * the app servers' clocks.
+ *
+ * <p>The calls whose form depends on the Redisson version ({@code trySetRate}, {@code setRate},
+ * {@code release}) go through {@link RedissonVersions}: on Redisson before 3.38 limiters cannot expire.
  */
 public final class RRateLimiterEngine implements Engine {
 
