@@ -95,10 +95,12 @@ public final class Benchmark {
         return v;
     }
 
-    /** Init-params of a Tollgate filter, as web.xml carries them. */
+    /**
+     * Init-params of a Tollgate filter, as web.xml carries them: no redisAddress, the filter takes the client
+     * lent to its webapp (configured as Tollgate's own for {@code redisUrl}, see {@link CountingRedisson}).
+     */
     private static Map<String, String> tollgate(String redisUrl, String... params) {
         Map<String, String> p = new LinkedHashMap<>();
-        p.put(Tollgate.PARAM_REDIS_ADDRESS, redisUrl);
         for (int i = 0; i < params.length; i += 2) {
             p.put(params[i], params[i + 1]);
         }
