@@ -3,7 +3,6 @@ package io.tollgate;
 import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
 import io.tollgate.internal.runtime.CommonSettings;
-import io.tollgate.internal.redis.BoundedCall;
 import io.tollgate.internal.runtime.FilterLifecycle;
 import io.tollgate.internal.submit.ClientStorage;
 import io.tollgate.internal.submit.DoubleSubmitResponses;
@@ -155,8 +154,8 @@ public final class DoubleSubmitFilter implements Filter {
                 settings.shared().backendTimeout().dividedBy(2));
         ClientStorage storage = new ClientStorage(runtime.client(), settings.shared().keyPrefix(),
                 settings.maxStoredBytesPerClient(), settings.keyWindow());
-        flow = new SubmissionFlow(settings, guard, storage, runtime.boundedCall(), runtime.logPrefix());
-        DoubleSubmitMetrics metrics = new DoubleSubmitMetrics(runtime.health(), settings.toString(), flow::count);
+        flow = new SubmissionFlow(settings, guard, storage, runtime.redis(), runtime.logPrefix());
+        DoubleSubmitMetrics metrics = new DoubleSubmitMetrics(runtime.redis(), settings.toString(), flow::count);
         if (settings.replicaAcks() > 0 && runtime.client().getConfig().isSingleConfig()) {
             destroy();
             throw failedStart(replicaAcksError(config, "needs replicas, and the Redis configured is a single server:"
@@ -180,17 +179,17 @@ public final class DoubleSubmitFilter implements Filter {
      * webapp deploys, and each request learns it.
      */
     private void checkReplicas(FilterConfig config, RedisSubmissionGuard guard) throws ServletException {
-        BoundedCall.Result<Integer> acks = runtime.boundedCall().call(() -> guard.replicasAcknowledging(
-                settings.shared().keyPrefix()), settings.shared().backendTimeout(), null);
-        if (acks.answered() && acks.value() < settings.replicaAcks()) {
+        Integer acks = runtime.redis().await(() -> guard.replicasAcknowledging(settings.shared().keyPrefix()),
+                settings.shared().backendTimeout(), null);
+        if (acks != null && acks < settings.replicaAcks()) {
             destroy();
-            throw failedStart(replicaAcksError(config, "only " + acks.value() + " replica(s) acknowledged a write"
+            throw failedStart(replicaAcksError(config, "only " + acks + " replica(s) acknowledged a write"
                     + " within " + settings.shared().backendTimeout().dividedBy(2).toMillis()
                     + " ms, so every claim would fail"));
         }
-        if (!acks.answered()) {
-            LOG.warn("{} could not check that {} replica(s) acknowledge writes (replicaAcks): {}", runtime.logPrefix(),
-                    settings.replicaAcks(), acks.cause() == null ? acks.outcome() : acks.cause().toString());
+        if (acks == null) {
+            LOG.warn("{} could not check that {} replica(s) acknowledge writes (replicaAcks): Redis did not answer"
+                    + " within backendTimeout", runtime.logPrefix(), settings.replicaAcks());
         }
     }
 

@@ -1,6 +1,6 @@
 package io.tollgate;
 
-import io.tollgate.internal.redis.BackendHealth;
+import io.tollgate.internal.redis.BackendAccess;
 import io.tollgate.internal.runtime.FilterMetrics;
 import io.tollgate.internal.submit.Answer;
 
@@ -12,8 +12,8 @@ final class DoubleSubmitMetrics extends FilterMetrics implements DoubleSubmitFil
     private final ToLongFunction<Answer> counts;
 
     /** @param counts how many guarded requests got each answer so far */
-    DoubleSubmitMetrics(BackendHealth health, String settings, ToLongFunction<Answer> counts) {
-        super(health, settings);
+    DoubleSubmitMetrics(BackendAccess redis, String settings, ToLongFunction<Answer> counts) {
+        super(redis, settings);
         this.counts = counts;
     }
 

@@ -1,7 +1,6 @@
 package io.tollgate;
 
-import io.tollgate.internal.redis.BackendHealth;
-import io.tollgate.internal.redis.BoundedCall;
+import io.tollgate.internal.redis.BackendAccess;
 import io.tollgate.internal.http.ClientIpResolver;
 import io.tollgate.internal.redis.RedisKeys;
 import io.tollgate.internal.runtime.FilterLifecycle;
@@ -117,8 +116,7 @@ public final class RateLimitFilter implements Filter {
     private RejectionMemory rejectionMemory;
     private RateLimiter localLimiter;
     private ClientIpResolver clientIps;
-    private BackendHealth health;
-    private BoundedCall redisCall;
+    private BackendAccess redis;
     private RateLimitResponses responses;
     private RateLimitMetrics metrics;
     private String logPrefix;
@@ -129,15 +127,14 @@ public final class RateLimitFilter implements Filter {
                 p -> RateLimitSettings.parse(p, config.getServletContext()), RateLimitSettings::shared);
         settings = runtime.settings();
         logPrefix = runtime.logPrefix();
-        health = runtime.health();
-        redisCall = runtime.boundedCall();
-        Engines redis = new Engines(runtime.client(), settings.algorithms());
-        rejectionMemory = new RejectionMemory(redis);
+        redis = runtime.redis();
+        Engines engines = new Engines(runtime.client(), settings.algorithms());
+        rejectionMemory = new RejectionMemory(engines);
         localLimiter = settings.shared().onBackendFailure() == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
         clientIps = settings.clientIpResolver();
         responses = new RateLimitResponses(settings, logPrefix);
-        metrics = new RateLimitMetrics(health, settings.toString());
-        runtime.ready(config, metrics, redis::prepare);
+        metrics = new RateLimitMetrics(redis, settings.toString());
+        runtime.ready(config, metrics, engines::prepare);
     }
 
     @Override
@@ -162,18 +159,23 @@ public final class RateLimitFilter implements Filter {
         String[] keys = keys(request, policies, clientIp);
         // a client whose rejection is remembered costs Redis nothing, up or down
         RateDecision[] decisions = recall(keys, policies);
+        boolean unconfirmed = false;
         if (decisions == null) {
-            decisions = askRedis(keys, policies);
-        }
-        if (decisions == null) {
-            health.fellBack();
-            switch (settings.shared().onBackendFailure()) {
-                case DENY:
-                    responses.backendUnavailable(response, policies.get(0));
-                    return;
+            BackendAccess.Answer<RateDecision[]> answer = askRedis(keys, policies);
+            switch (answer.route()) {
+                case REDIS:
+                    decisions = answer.value();
+                    break;
                 case LOCAL:
                     decisions = decideLocally(keys, policies);
                     break;
+                case UNCONFIRMED: // Redis is up but did not answer within maxWait: never admitted without it
+                    decisions = responses.unconfirmed(policies);
+                    unconfirmed = true;
+                    break;
+                case DENY:
+                    responses.backendUnavailable(response, policies.get(0));
+                    return;
                 default:
                     chain.doFilter(request, response);
                     return;
@@ -192,7 +194,7 @@ public final class RateLimitFilter implements Filter {
         if (rejectedBy >= 0) {
             metrics.rejected(policies.get(rejectedBy).name(), settings.enforce());
             if (settings.enforce()) {
-                responses.reject(response, policies.get(rejectedBy), decisions);
+                responses.reject(response, policies.get(rejectedBy), decisions, unconfirmed);
                 return;
             }
             responses.dryRun(policies.get(rejectedBy), decisions, clientIp);
@@ -240,17 +242,15 @@ public final class RateLimitFilter implements Filter {
     }
 
     /**
-     * Asks Redis for every policy at once, within one backendTimeout; null when this request must take the
-     * fallback (Redis down, this call slow, its key failing, or the wait interrupted).
+     * Asks Redis for every policy at once: Redis's decisions, or the route this request takes without them
+     * (Redis down, this call later than maxWait, its key failing, or the wait interrupted).
      */
-    private RateDecision[] askRedis(String[] keys, List<Policy> policies) {
-        BoundedCall.Result<RateDecision[]> result = redisCall.call(() -> acquireAll(keys, policies),
-                decisions -> {
-                    for (RateDecision d : decisions) {
-                        rejectionMemory.release(d); // granted too late: the fallback decided instead
-                    }
-                });
-        return result.answered() ? result.value() : null;
+    private BackendAccess.Answer<RateDecision[]> askRedis(String[] keys, List<Policy> policies) {
+        return redis.decide(() -> acquireAll(keys, policies), decisions -> {
+            for (RateDecision d : decisions) {
+                rejectionMemory.release(d); // granted too late: the request was decided without it
+            }
+        });
     }
 
     /** One call per policy, issued together; permits taken by some when another failed are given back. */

@@ -23,8 +23,19 @@ public interface RateLimitFilterMXBean {
     /** {@return redis calls that failed or did not answer within {@code backendTimeout}} */
     long getBackendFailures();
 
-    /** {@return requests decided by {@code onBackendFailure} because Redis failed or was known to be down} */
+    /** {@return requests decided without Redis: the sum of {@link #getDecisionsWithoutRedis()}} */
     long getFallbackDecisions();
+
+    /**
+     * {@return requests decided without Redis, per {@code route/reason}: route {@code local}, {@code allow},
+     * {@code deny} or {@code unconfirmed} (refused: Redis is up but gave no answer within {@code maxWait});
+     * reason {@code down}, {@code not-asked} (down, and not the trial), {@code late}, {@code key-error} or
+     * {@code interrupted}}
+     */
+    Map<String, Long> getDecisionsWithoutRedis();
+
+    /** {@return requests Redis answered after {@code backendTimeout}, waited for (within {@code maxWait}) while up} */
+    long getLateAnswers();
 
     /** {@return {@code UP}, or {@code DOWN} while Redis fails (requests then take the fallback at once)} */
     BackendState getBackendState();

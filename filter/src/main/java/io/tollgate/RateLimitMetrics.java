@@ -2,7 +2,7 @@ package io.tollgate;
 
 import io.tollgate.internal.http.HttpToken;
 
-import io.tollgate.internal.redis.BackendHealth;
+import io.tollgate.internal.redis.BackendAccess;
 import io.tollgate.internal.runtime.FilterMetrics;
 
 import java.util.Map;
@@ -18,8 +18,8 @@ final class RateLimitMetrics extends FilterMetrics implements RateLimitFilterMXB
     private final LongAdder dryRunRejected = new LongAdder();
     private final Map<String, LongAdder> rejectedByPolicy = new ConcurrentHashMap<>();
 
-    RateLimitMetrics(BackendHealth health, String settings) {
-        super(health, settings);
+    RateLimitMetrics(BackendAccess redis, String settings) {
+        super(redis, settings);
     }
 
     public void admitted() {

@@ -68,6 +68,17 @@ public final class Tollgate {
     /** Default of {@value #PARAM_BACKEND_TIMEOUT}: {@value}. */
     public static final String DEFAULT_BACKEND_TIMEOUT = SharedSettings.DEFAULT_BACKEND_TIMEOUT;
 
+    /**
+     * Longest a rate-limited request (RateLimitFilter, OutboundLimiter) waits for Redis's answer while Redis
+     * counts as up, with {@value #PARAM_ON_BACKEND_FAILURE} {@code local}: a call later than
+     * {@value #PARAM_BACKEND_TIMEOUT} keeps waiting for that answer (a late answer still comes from the shared
+     * budget), and only after this long is the request refused (429 with {@code Retry-After}). At least
+     * {@value #PARAM_BACKEND_TIMEOUT}, at most {@code 1m}.
+     */
+    public static final String PARAM_MAX_WAIT = SharedSettings.PARAM_MAX_WAIT;
+    /** Default of {@value #PARAM_MAX_WAIT}: {@value} (or {@value #PARAM_BACKEND_TIMEOUT}, when that is longer). */
+    public static final String DEFAULT_MAX_WAIT = SharedSettings.DEFAULT_MAX_WAIT;
+
     private Tollgate() {
     }
 }

@@ -33,14 +33,14 @@ class DoubleSubmitSettingsErrorsTest {
                 arguments("windw", "10s", "init-param [windw] was [10s]: DoubleSubmitFilter has no such setting;"
                         + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
                         + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxBufferedBytes, maxResponseBytes,"
-                        + " maxStoredBytesPerClient, methods, mode,"
+                        + " maxStoredBytesPerClient, maxWait, methods, mode,"
                         + " onBackendFailure, redisAddress, redissonConfig, redissonJndiName, replicaAcks, trustedProxies,"
                         + " waitTimeout, window]"
                         + " (filter [orders])"),
                 arguments("limits", "10/s", "init-param [limits] was [10/s]: DoubleSubmitFilter has no such setting;"
                         + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
                         + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxBufferedBytes, maxResponseBytes,"
-                        + " maxStoredBytesPerClient, methods, mode,"
+                        + " maxStoredBytesPerClient, maxWait, methods, mode,"
                         + " onBackendFailure, redisAddress, redissonConfig, redissonJndiName, replicaAcks, trustedProxies,"
                         + " waitTimeout, window]"
                         + " (filter [orders])"),
@@ -48,7 +48,7 @@ class DoubleSubmitSettingsErrorsTest {
                         + " [redis://app:***@127.0.0.1:6379]: DoubleSubmitFilter has no such setting;"
                         + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
                         + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxBufferedBytes, maxResponseBytes,"
-                        + " maxStoredBytesPerClient, methods, mode,"
+                        + " maxStoredBytesPerClient, maxWait, methods, mode,"
                         + " onBackendFailure, redisAddress, redissonConfig, redissonJndiName, replicaAcks, trustedProxies,"
                         + " waitTimeout, window]"
                         + " (filter [orders])"),
@@ -158,7 +158,7 @@ class DoubleSubmitSettingsErrorsTest {
         TestApp.StartupFailure failure = deployFails(
                 TestApp.Kind.JETTY.builder().contextParam("tollgate.window", "10s"), orders());
         assertEquals("context-param [tollgate.window] was [10s]: not a shared Tollgate setting; context-params may"
-                + " set [tollgate.backendTimeout, tollgate.keyPrefix, tollgate.onBackendFailure, tollgate.redisAddress,"
+                + " set [tollgate.backendTimeout, tollgate.keyPrefix, tollgate.maxWait, tollgate.onBackendFailure, tollgate.redisAddress,"
                 + " tollgate.redissonConfig, tollgate.redissonJndiName] (other settings"
                 + " are init-params of each filter) (filter [orders])", failure.getMessage());
     }

@@ -90,6 +90,21 @@ class OutageTest {
         return (String) ManagementFactory.getPlatformMBeanServer().getAttribute(mbean, "BackendState");
     }
 
+    /** An attribute of a filter's MXBean; a table comes back as a map. */
+    static Object attribute(String type, String name, String attribute) throws Exception {
+        ObjectName mbean = new ObjectName("io.tollgate:type=" + type + ",webapp=\"/\",name=\"" + name + "\"");
+        Object value = ManagementFactory.getPlatformMBeanServer().getAttribute(mbean, attribute);
+        if (value instanceof javax.management.openmbean.TabularData) {
+            java.util.Map<Object, Object> map = new java.util.TreeMap<>();
+            for (Object row : ((javax.management.openmbean.TabularData) value).values()) {
+                javax.management.openmbean.CompositeData c = (javax.management.openmbean.CompositeData) row;
+                map.put(c.get("key"), c.get("value"));
+            }
+            return map;
+        }
+        return value;
+    }
+
     static TestApp limiterApp(RedisServer redis, String policy) throws Exception {
         return TestApp.Kind.JETTY.builder().filter(FilterSpec.of("api", RateLimitFilter.class)
                 .param("redisAddress", redis.url()).param("limits", "20/1m").param("key", "header:X-Client")
@@ -162,6 +177,43 @@ class OutageTest {
                 redis.resume();
             }
             assertEnforcedAgain(app, "after");
+        }
+    }
+
+    /**
+     * The over-admission bound while Redis is DOWN (killed): two instances, one key limited to 20 a minute,
+     * 200 requests spread over both. {@code local}: each instance admits the limit on its own, so at
+     * most 2 × 20 (N instances: N × the limit per period); {@code allow}: every request passes.
+     */
+    @ParameterizedTest(name = "onBackendFailure={0}")
+    @ValueSource(strings = {"local", "allow"})
+    void overAdmissionWhileDownIsTheLimitPerInstanceForLocalAndEveryRequestForAllow(String policy) throws Exception {
+        try (RedisServer redis = RedisServer.startNew()) {
+            CountingServlet a = new CountingServlet();
+            CountingServlet b = new CountingServlet();
+            FilterSpec filter = FilterSpec.of("api", RateLimitFilter.class).param("redisAddress", redis.url())
+                    .param("limits", "20/1m").param("key", "header:X-Key").param("onBackendFailure", policy)
+                    .param("backendTimeout", TIMEOUT_MS + "ms");
+            try (TestApp one = TestApp.Kind.TOMCAT.builder().filter(filter).servlet("/*", a).start();
+                 TestApp two = TestApp.Kind.JETTY.builder().filter(filter).servlet("/*", b).start()) {
+                int warm = 0;
+                for (TestApp app : List.of(one, two)) { // both instances warm: admitted and rejected once
+                    while (Http.get(app.uri("/"), "X-Key", "warm").statusCode() == 200) {
+                        warm++;
+                    }
+                }
+                redis.kill();
+                List<Answer> answers = load(4, 50, i -> Http.request((i % 2 == 0 ? one : two).uri("/"), "X-Key", "all")
+                        .GET().build());
+                long admitted = answers.stream().filter(x -> x.status() == 200).count();
+                long slowest = Collections.max(answers.stream().map(Answer::millis).toList());
+                System.out.printf("[OutageTest] Redis down, %s, 2 instances, limit 20/1m, 200 requests: %d admitted"
+                        + " (%d over the limit); slowest %d ms%n", policy, admitted, admitted - 20, slowest);
+                assertEquals(policy.equals("local") ? 40 : 200, admitted);
+                assertEquals(20, warm);
+                assertEquals(admitted + warm, a.hits() + b.hits());
+                assertTrue(slowest <= BOUND_MS, "slowest request took " + slowest + " ms; bound " + BOUND_MS + " ms");
+            }
         }
     }
 

@@ -31,7 +31,7 @@ class RateLimitSettingsErrorsTest {
         return Stream.of(
                 arguments("limitz", "10/s", "init-param [limitz] was [10/s]: RateLimitFilter has no such setting;"
                         + " its settings are [algorithm, backendTimeout, burst, clientIpHeader, enforce, exclude, headers,"
-                        + " ipv6Prefix, key, keyPrefix, limits, methods, name, onBackendFailure, redisAddress, redissonConfig,"
+                        + " ipv6Prefix, key, keyPrefix, limits, maxWait, methods, name, onBackendFailure, redisAddress, redissonConfig,"
                         + " redissonJndiName,"
                         + " rejectWith, rules, statusCode, trustedProxies] (filter [api])"),
                 arguments("algorithm", "gcra", "init-param [algorithm] was [gcra]: must be one of sliding-log, token-bucket, rratelimiter (filter [api])"),
@@ -55,6 +55,9 @@ class RateLimitSettingsErrorsTest {
                 arguments("methods", "GET,PO ST", "init-param [methods] was [GET,PO ST]: method [PO ST] is not an HTTP method name (filter [api])"),
                 arguments("backendTimeout", "5x", "init-param [backendTimeout] was [5x]: must be like 500ms, 10s, 1m, 2h, 1d or PT10S (filter [api])"),
                 arguments("backendTimeout", "5m", "init-param [backendTimeout] was [5m]: must be at most 1m: every request may wait this long (filter [api])"),
+                arguments("maxWait", "100ms", "init-param [maxWait] was [100ms]: must be at least backendTimeout (500ms) (filter [api])"),
+                arguments("maxWait", "2m", "init-param [maxWait] was [2m]: must be at most 1m: a request may wait this long (filter [api])"),
+                arguments("maxWait", "soon", "init-param [maxWait] was [soon]: must be like 500ms, 10s, 1m, 2h, 1d or PT10S (filter [api])"),
                 arguments("onBackendFailure", "maybe", "init-param [onBackendFailure] was [maybe]: must be one of allow, deny, local (filter [api])"),
                 arguments("keyPrefix", "app{1}:", "init-param [keyPrefix] was [app{1}:]: must not contain { or } (Tollgate puts its own hash tags in keys) (filter [api])"),
                 arguments("redisAddress", "http://127.0.0.1:6379", "init-param [redisAddress] was [http://127.0.0.1:6379]: must start with redis:// or rediss:// (filter [api])"),

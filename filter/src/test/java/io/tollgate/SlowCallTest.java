@@ -1,5 +1,6 @@
 package io.tollgate;
 
+import io.tollgate.testing.CountingServlet;
 import io.tollgate.testing.FaultProxy;
 import io.tollgate.testing.FilterSpec;
 import io.tollgate.testing.Http;
@@ -128,6 +129,102 @@ class SlowCallTest {
                 try (io.tollgate.testing.Resp resp = redis.connect()) {
                     assertEquals(1, resp.keys("tollgate:*").size(), "the client's budget is in Redis");
                 }
+            }
+        }
+    }
+
+    /**
+     * Exact while Redis is UP: with {@code local} (the default), requests whose answer comes late on the one
+     * slow connection wait for it (within maxWait) instead of taking the in-process limiter, so the shared
+     * budget admits exactly its count, and requests on the other connections are answered as fast as before
+     * the fault.
+     */
+    @org.junit.jupiter.api.Test
+    void oneSlowConnectionAdmitsNothingOverTheSharedBudgetAndFastRequestsStayFast() throws Exception {
+        try (RedisServer redis = RedisServer.startNew(); FaultProxy proxy = FaultProxy.to(redis)) {
+            FilterSpec spec = FilterSpec.of("f", RateLimitFilter.class).param("limits", "100/1h")
+                    .param("key", "header:X-Phase").param("redisAddress", proxy.url())
+                    .param("backendTimeout", TIMEOUT_MS + "ms"); // onBackendFailure: local, maxWait: 5s (defaults)
+            try (TestApp app = TestApp.Kind.JETTY.builder().filter(spec).servlet("/*", new CountingServlet()).start()) {
+                load(i -> Http.request(app.uri("/"), "X-Phase", "warm").GET().build()); // every connection used
+                List<OutageTest.Answer> healthy = load(i -> Http.request(app.uri("/"), "X-Phase", "healthy").GET().build());
+                assertEquals(100, healthy.stream().filter(a -> a.status() == 200).count());
+
+                long delay = 3 * TIMEOUT_MS;
+                proxy.delayOneConnection(Duration.ofMillis(delay));
+                List<OutageTest.Answer> fast = new ArrayList<>();
+                int late = 0;
+                for (int run = 0; run < 5 && late == 0; run++) {
+                    String phase = "slow-" + run; // a budget of its own: 100 of 200 requests
+                    List<OutageTest.Answer> answers = load(i -> Http.request(app.uri("/"), "X-Phase", phase).GET().build());
+                    for (OutageTest.Answer a : answers) {
+                        assertTrue(a.limited(), "every answer carries Redis's rate-limit headers");
+                        if (a.millis() >= delay) {
+                            late++;
+                        } else {
+                            fast.add(a);
+                        }
+                    }
+                    assertEquals(100, answers.stream().filter(a -> a.status() == 200).count(),
+                            "admitted against a budget of 100 (run " + run + ")");
+                    assertEquals(100, answers.stream().filter(a -> a.status() == 429).count());
+                }
+                assertTrue(proxy.oneConnectionDelayed());
+                assertTrue(late >= 1, "no request met the slow connection");
+                long[] before = percentiles(healthy);
+                long[] after = percentiles(fast);
+                System.out.printf("[SlowCallTest] local, one connection %d ms late: %d requests waited for their late"
+                        + " answer, 0 admitted over the budget; fast-connection requests p50/p90/max %d/%d/%d ms"
+                        + " (healthy: %d/%d/%d ms)%n", delay, late, after[0], after[1], after[2], before[0], before[1],
+                        before[2]);
+                assertEquals(java.util.Map.of(), OutageTest.attribute("RateLimitFilter", "f", "DecisionsWithoutRedis"));
+                assertTrue((Long) OutageTest.attribute("RateLimitFilter", "f", "LateAnswers") >= late);
+                assertEquals("UP", OutageTest.backendState("RateLimitFilter", "f"));
+                // the fast connections do not wait on the slow one: their median stays below backendTimeout
+                assertTrue(after[0] < TIMEOUT_MS, "fast-connection median " + after[0] + " ms");
+            }
+        }
+    }
+
+    /** p50, p90 and max of the answers' times. */
+    static long[] percentiles(List<OutageTest.Answer> answers) {
+        long[] ms = answers.stream().mapToLong(OutageTest.Answer::millis).sorted().toArray();
+        return new long[] {ms[ms.length / 2], ms[(int) Math.ceil(0.9 * ms.length) - 1], ms[ms.length - 1]};
+    }
+
+    /**
+     * A request never waits past maxWait: an answer later than that (one connection 3 s late, maxWait 1 s)
+     * is refused with 429 and {@code Retry-After} while Redis stays UP, and the permit granted after is given back.
+     */
+    @org.junit.jupiter.api.Test
+    void aCallLaterThanMaxWaitIsRefusedWithinMaxWait() throws Exception {
+        try (RedisServer redis = RedisServer.startNew(); FaultProxy proxy = FaultProxy.to(redis)) {
+            FilterSpec spec = FilterSpec.of("f", RateLimitFilter.class).param("limits", "1000/1h")
+                    .param("key", "header:X-Client").param("redisAddress", proxy.url())
+                    .param("backendTimeout", TIMEOUT_MS + "ms").param("maxWait", "1s");
+            try (TestApp app = TestApp.Kind.JETTY.builder().filter(spec).servlet("/*", new CountingServlet()).start()) {
+                IntFunction<HttpRequest> request = i -> Http.request(app.uri("/"), "X-Client", "c-" + i).GET().build();
+                load(request);
+                proxy.delayOneConnection(Duration.ofSeconds(3));
+                List<OutageTest.Answer> answers = new ArrayList<>();
+                long refused = 0;
+                for (int run = 0; run < 5 && refused == 0; run++) {
+                    List<OutageTest.Answer> more = load(request);
+                    answers.addAll(more);
+                    refused = answers.stream().filter(a -> a.status() == 429).count();
+                }
+                long slowest = answers.stream().mapToLong(OutageTest.Answer::millis).max().orElse(0);
+                System.out.printf("[SlowCallTest] maxWait 1s, one connection 3 s late: %d of %d refused unconfirmed;"
+                        + " slowest answer %d ms%n", refused, answers.size(), slowest);
+                assertTrue(refused >= 1, "no request met the slow connection");
+                assertTrue(slowest < 1000 + 500, "slowest answer " + slowest + " ms; maxWait 1000 ms");
+                for (OutageTest.Answer a : answers) {
+                    assertTrue(a.status() == 200 || a.status() == 429, "status " + a.status());
+                    assertTrue(a.status() == 200 || a.millis() >= 1000, "refused after " + a.millis() + " ms");
+                }
+                assertEquals(java.util.Map.of("unconfirmed/late", refused),
+                        OutageTest.attribute("RateLimitFilter", "f", "DecisionsWithoutRedis"));
+                assertEquals("UP", OutageTest.backendState("RateLimitFilter", "f"));
             }
         }
     }

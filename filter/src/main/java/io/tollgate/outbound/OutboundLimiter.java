@@ -6,8 +6,7 @@ import io.tollgate.BackendState;
 import io.tollgate.Tollgate;
 import io.tollgate.internal.outbound.OutboundSettings;
 
-import io.tollgate.internal.redis.BackendHealth;
-import io.tollgate.internal.redis.BoundedCall;
+import io.tollgate.internal.redis.BackendAccess;
 import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.LocalRateLimiter;
 import io.tollgate.internal.ratelimit.RateDecision;
@@ -59,10 +58,7 @@ public final class OutboundLimiter implements AutoCloseable {
     private final String key;
     private final RateLimiter redis;
     private final RateLimiter local;
-    private final BackendFailurePolicy onFailure;
-    private final Duration backendTimeout;
-    private final BackendHealth health;
-    private final BoundedCall redisCall;
+    private final BackendAccess access;
     private final RedissonClients.Lease lease;
     private final ReentrantLock queue = new ReentrantLock(true);
 
@@ -72,11 +68,9 @@ public final class OutboundLimiter implements AutoCloseable {
         this.held = settings.held();
         this.key = settings.key();
         this.redis = new Engines(client, java.util.EnumSet.of(settings.algorithm()));
-        this.onFailure = settings.onBackendFailure();
-        this.local = onFailure == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
-        this.backendTimeout = settings.backendTimeout();
-        this.health = new BackendHealth("Tollgate OutboundLimiter [" + name + "]", onFailure);
-        this.redisCall = new BoundedCall(health, backendTimeout);
+        this.local = settings.onBackendFailure() == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
+        this.access = new BackendAccess("Tollgate OutboundLimiter [" + name + "]", settings.onBackendFailure(),
+                settings.backendTimeout(), settings.maxWait());
         this.lease = lease;
     }
 
@@ -112,9 +106,10 @@ public final class OutboundLimiter implements AutoCloseable {
     }
 
     /**
-     * Takes a permit if one is free now; never waits on anything but Redis (at most the backend timeout).
-     * When Redis fails: {@code allow} answers true, {@code deny} false, {@code local} asks this instance's
-     * in-memory limiter.
+     * Takes a permit if one is free now; never waits on anything but Redis (at most the backend timeout, or
+     * with {@code local} while Redis is up, at most {@code maxWait} for a late answer, then no permit).
+     * When Redis is down or its call failed: {@code allow} answers true, {@code deny} false, {@code local}
+     * asks this instance's in-memory limiter.
      *
      * @return whether a permit was taken (false when the calling thread is interrupted: its flag stays set)
      */
@@ -191,16 +186,29 @@ public final class OutboundLimiter implements AutoCloseable {
      * @param throwOnDeny whether a deny fallback throws (acquire) or answers "no permit" (tryAcquire)
      */
     private long ask(boolean throwOnDeny) {
-        BoundedCall.Result<RateDecision> answer = redisCall.call(() -> redis.tryAcquire(key, held), redis::release);
-        switch (answer.outcome()) {
-            case ANSWERED:
-                RateDecision d = answer.value();
-                return d.admitted() ? 0 : Math.max(1, d.retryAfterMillis());
-            case INTERRUPTED:
-                return INTERRUPTED; // not a Redis failure: no fallback permit either
-            default:
-                return fallback(answer.cause(), throwOnDeny);
+        BackendAccess.Answer<RateDecision> answer = access.decide(() -> redis.tryAcquire(key, held), redis::release);
+        if (answer.reason() == BackendAccess.Reason.INTERRUPTED) {
+            return INTERRUPTED; // not a Redis failure: no fallback permit either
         }
+        RateDecision d;
+        switch (answer.route()) {
+            case REDIS:
+                d = answer.value();
+                break;
+            case LOCAL:
+                d = local.tryAcquire(key, held).toCompletableFuture().join();
+                break;
+            case DENY:
+                if (throwOnDeny) {
+                    throw new BackendUnavailableException(name, answer.cause());
+                }
+                return Long.MAX_VALUE;
+            case ALLOW:
+                return 0;
+            default: // Redis is up but gave no answer within maxWait: no permit, ask again soon
+                return Math.max(1, access.backendTimeout().toMillis());
+        }
+        return d.admitted() ? 0 : Math.max(1, d.retryAfterMillis());
     }
 
     /** What {@link ProviderChain} needs to know: a permit, none, or none because Redis failed under deny. */
@@ -215,33 +223,18 @@ public final class OutboundLimiter implements AutoCloseable {
         }
     }
 
-    private long fallback(Throwable cause, boolean throwOnDeny) {
-        health.fellBack();
-        switch (onFailure) {
-            case DENY:
-                if (throwOnDeny) {
-                    throw new BackendUnavailableException(name, cause);
-                }
-                return Long.MAX_VALUE;
-            case LOCAL:
-                RateDecision d = local.tryAcquire(key, held).toCompletableFuture().join();
-                return d.admitted() ? 0 : Math.max(1, d.retryAfterMillis());
-            default:
-                return 0;
-        }
-    }
-
     /**
      * Whether Redis answers, as this limiter sees it.
      *
      * @return {@code UP}, or {@code DOWN} while Redis fails
      */
     public BackendState backendState() {
-        return health.isDown() ? BackendState.DOWN : BackendState.UP;
+        return access.state();
     }
 
     @Override
     public void close() {
+        access.stop();
         if (lease != null) {
             lease.close();
         }

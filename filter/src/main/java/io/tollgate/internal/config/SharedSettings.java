@@ -37,10 +37,15 @@ public final class SharedSettings {
     /** Default of {@value #PARAM_BACKEND_TIMEOUT}. */
     public static final String DEFAULT_BACKEND_TIMEOUT = "500ms";
 
+    /** Longest a rate-limit request waits for a late answer while Redis is up ({@code local}). */
+    public static final String PARAM_MAX_WAIT = "maxWait";
+    /** Default of {@value #PARAM_MAX_WAIT}. */
+    public static final String DEFAULT_MAX_WAIT = "5s";
+
     /** Names of the shared settings, in documentation order. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
             PARAM_REDIS_ADDRESS, PARAM_REDISSON_CONFIG, PARAM_REDISSON_JNDI_NAME, PARAM_KEY_PREFIX,
-            PARAM_ON_BACKEND_FAILURE, PARAM_BACKEND_TIMEOUT));
+            PARAM_ON_BACKEND_FAILURE, PARAM_BACKEND_TIMEOUT, PARAM_MAX_WAIT));
 
     static final Duration MAX_BACKEND_TIMEOUT = Duration.ofMinutes(1);
 
@@ -52,10 +57,11 @@ public final class SharedSettings {
     private final Duration backendTimeout;
     private final String redissonJndiName;
     private final List<String> clientSources;
+    private final Duration maxWait;
 
     private SharedSettings(String redisAddress, int database, String redissonConfig, String redissonJndiName,
             List<String> clientSources, String keyPrefix, BackendFailurePolicy onBackendFailure,
-            Duration backendTimeout) {
+            Duration backendTimeout, Duration maxWait) {
         this.redisAddress = redisAddress;
         this.database = database;
         this.redissonConfig = redissonConfig;
@@ -64,6 +70,7 @@ public final class SharedSettings {
         this.keyPrefix = keyPrefix;
         this.onBackendFailure = onBackendFailure;
         this.backendTimeout = backendTimeout;
+        this.maxWait = maxWait;
     }
 
     /** Reads and checks the shared settings of one filter. */
@@ -82,6 +89,10 @@ public final class SharedSettings {
                 DEFAULT_ON_BACKEND_FAILURE, t -> SettingFormats.keyword(t, BackendFailurePolicy.class));
         Duration timeout = params.parse(PARAM_BACKEND_TIMEOUT, DEFAULT_BACKEND_TIMEOUT,
                 t -> checkBackendTimeout(SettingFormats.duration(t)));
+        Duration maxWait = params.parse(PARAM_MAX_WAIT, null, t -> checkMaxWait(SettingFormats.duration(t), timeout));
+        if (maxWait == null) { // the default, and never below a long backendTimeout
+            maxWait = max(SettingFormats.duration(DEFAULT_MAX_WAIT), timeout);
+        }
         String config = params.parse(PARAM_REDISSON_CONFIG, null, t -> {
             ConfigResource.checkSyntax(t);
             return t;
@@ -94,7 +105,7 @@ public final class SharedSettings {
             }
         }
         return new SharedSettings(withoutPath, database, config, jndiName, Collections.unmodifiableList(sources),
-                keyPrefix, onFailure, timeout);
+                keyPrefix, onFailure, timeout, maxWait);
     }
 
     /**
@@ -152,6 +163,22 @@ public final class SharedSettings {
             throw new IllegalArgumentException("must be at most 1m: every request may wait this long");
         }
         return timeout;
+    }
+
+    /** Checks a {@code maxWait} against its {@code backendTimeout}; throws stating the rule broken. */
+    public static Duration checkMaxWait(Duration maxWait, Duration backendTimeout) {
+        if (maxWait.compareTo(backendTimeout) < 0) {
+            throw new IllegalArgumentException("must be at least backendTimeout (" + SettingFormats.format(backendTimeout)
+                    + ")");
+        }
+        if (maxWait.compareTo(MAX_BACKEND_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("must be at most 1m: a request may wait this long");
+        }
+        return maxWait;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     private static URI redisUri(String text) {
@@ -223,11 +250,16 @@ public final class SharedSettings {
         return backendTimeout;
     }
 
+    /** How long a late rate-limit call is waited on while Redis is up ({@code local}); at least backendTimeout. */
+    public Duration maxWait() {
+        return maxWait;
+    }
+
     /** Settings that shape the Redisson client: filters equal in these share one client. */
     public String clientSignature() {
         return (redissonJndiName != null ? "jndi=" + redissonJndiName
                 : redissonConfig != null ? "config=" + redissonConfig : "address=" + redisAddress + "/" + database)
-                + ";timeout=" + backendTimeout.toMillis();
+                + ";timeout=" + backendTimeout.toMillis() + ";maxWait=" + maxWait.toMillis();
     }
 
     @Override
@@ -239,12 +271,14 @@ public final class SharedSettings {
         return redisAddress.equals(s.redisAddress) && database == s.database
                 && Objects.equals(redissonConfig, s.redissonConfig)
                 && Objects.equals(redissonJndiName, s.redissonJndiName) && keyPrefix.equals(s.keyPrefix)
-                && onBackendFailure == s.onBackendFailure && backendTimeout.equals(s.backendTimeout);
+                && onBackendFailure == s.onBackendFailure && backendTimeout.equals(s.backendTimeout)
+                && maxWait.equals(s.maxWait);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(redisAddress, database, redissonConfig, redissonJndiName, keyPrefix, onBackendFailure, backendTimeout);
+        return Objects.hash(redisAddress, database, redissonConfig, redissonJndiName, keyPrefix, onBackendFailure, backendTimeout,
+                maxWait);
     }
 
     /** Every field, password masked. */
@@ -254,6 +288,6 @@ public final class SharedSettings {
                 : redissonConfig != null ? "redissonConfig=" + redissonConfig
                 : "redisAddress=" + UriPasswords.mask(redisAddress) + (database == 0 ? "" : "/" + database))
                 + ", keyPrefix=" + keyPrefix + ", onBackendFailure=" + SettingFormats.keyword(onBackendFailure)
-                + ", backendTimeout=" + SettingFormats.format(backendTimeout);
+                + ", backendTimeout=" + SettingFormats.format(backendTimeout) + ", maxWait=" + SettingFormats.format(maxWait);
     }
 }

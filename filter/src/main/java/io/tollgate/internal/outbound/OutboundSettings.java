@@ -33,15 +33,17 @@ public final class OutboundSettings {
     private final String key;
     private final BackendFailurePolicy onBackendFailure;
     private final Duration backendTimeout;
+    private final Duration maxWait;
 
     private OutboundSettings(String name, String limitsText, List<Limit> held, String key,
-            BackendFailurePolicy onBackendFailure, Duration backendTimeout) {
+            BackendFailurePolicy onBackendFailure, Duration backendTimeout, Duration maxWait) {
         this.name = name;
         this.limitsText = limitsText;
         this.held = held;
         this.key = key;
         this.onBackendFailure = onBackendFailure;
         this.backendTimeout = backendTimeout;
+        this.maxWait = maxWait;
     }
 
     /**
@@ -84,9 +86,12 @@ public final class OutboundSettings {
         Duration timeout = backendTimeout != null
                 ? checked("backendTimeout", backendTimeout, SharedSettings::checkBackendTimeout)
                 : shared != null ? shared.backendTimeout() : SettingFormats.duration(SharedSettings.DEFAULT_BACKEND_TIMEOUT);
+        // the webapp's maxWait (tollgate.maxWait), never below this limiter's backendTimeout
+        Duration maxWait = shared != null ? shared.maxWait() : SettingFormats.duration(SharedSettings.DEFAULT_MAX_WAIT);
         return new OutboundSettings(name, limitsText, Collections.unmodifiableList(held),
                 algorithm == Algorithm.TOKEN_BUCKET ? RedisKeys.outboundBuckets(prefix, name)
-                        : RedisKeys.outbound(prefix, name), onFailure, timeout);
+                        : RedisKeys.outbound(prefix, name), onFailure, timeout,
+                maxWait.compareTo(timeout) >= 0 ? maxWait : timeout);
     }
 
     /** Applies one of the filters' checks to a builder value: the same rule, named like the builder's method. */
@@ -142,5 +147,10 @@ public final class OutboundSettings {
 
     public Duration backendTimeout() {
         return backendTimeout;
+    }
+
+    /** How long a late call is waited on while Redis is up ({@code local}). */
+    public Duration maxWait() {
+        return maxWait;
     }
 }

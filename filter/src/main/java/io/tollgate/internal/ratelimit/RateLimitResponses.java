@@ -33,8 +33,28 @@ public final class RateLimitResponses {
         RateLimitHeaders.write(response, settings.headers(), policies, decisions);
     }
 
-    /** The rejection: {@code statusCode}, {@code Retry-After}, and a problem body or the app's error page. */
-    public void reject(HttpServletResponse response, Policy policy, RateDecision[] decisions)
+    /**
+     * What a request gets when Redis is up but gave no answer within {@code maxWait}: a rejection by every
+     * policy, nothing left, a permit back after {@code backendTimeout} (rounded up to a second).
+     */
+    public RateDecision[] unconfirmed(List<Policy> policies) {
+        RateDecision[] decisions = new RateDecision[policies.size()];
+        long wait = ProblemResponse.retryAfterSeconds(settings.shared().backendTimeout().toMillis()) * 1000;
+        for (int i = 0; i < decisions.length; i++) {
+            List<Limit> limits = policies.get(i).limits();
+            long[] waits = new long[limits.size()];
+            java.util.Arrays.fill(waits, wait);
+            decisions[i] = RateDecision.of(false, limits, new long[limits.size()], waits, null, null, false);
+        }
+        return decisions;
+    }
+
+    /**
+     * The rejection: {@code statusCode}, {@code Retry-After}, and a problem body or the app's error page.
+     *
+     * @param unconfirmed whether Redis gave no answer within maxWait (the body says so)
+     */
+    public void reject(HttpServletResponse response, Policy policy, RateDecision[] decisions, boolean unconfirmed)
             throws IOException {
         long retryAfter = 0;
         for (RateDecision d : decisions) {
@@ -47,9 +67,11 @@ public final class RateLimitResponses {
             response.sendError(status);
             return;
         }
+        String why = unconfirmed ? "Rate limit of policy [" + policy.name() + "] (" + describe(policy)
+                + ") could not be checked in time" : "Rate limit of policy [" + policy.name() + "] exceeded ("
+                + describe(policy) + ")";
         Map<String, Object> body = ProblemResponse.body(status, ProblemResponse.title(status),
-                "Rate limit of policy [" + policy.name() + "] exceeded (" + describe(policy)
-                        + "); try again in " + seconds + (seconds == 1 ? " second." : " seconds."));
+                why + "; try again in " + seconds + (seconds == 1 ? " second." : " seconds."));
         body.put("policy", policy.name());
         body.put("retryAfter", seconds);
         ProblemResponse.write(response, status, body);

@@ -6,6 +6,7 @@ import io.tollgate.internal.config.UriPasswords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,7 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <ul>
  * <li>a connection-level failure (refused, reset, no connection, {@code LOADING}, {@code READONLY} after a
  * failover, ...) marks Redis down at once: nothing on that connection will answer, so waiting is waste;
- * <li>a call slower than {@code backendTimeout} marks it down only when, of the last {@value #WINDOW_CALLS}
+ * <li>a call slower than {@code backendTimeout} counts only when Redis answered nothing at all since it was
+ * issued (see {@link #late}): while other calls are answered, Redis is alive, and the late call waited on one
+ * slow connection or on an app server too busy to read its answer. Such calls mark it down only when, of the last {@value #WINDOW_CALLS}
  * calls, those that ended within the last {@value #WINDOW_SECONDS} s number at least {@value #MIN_CALLS}
  * and at least half of them failed. One slow call (a GC pause, a starved thread, one slow pooled connection)
  * costs that call alone, as a failure-rate circuit breaker (Resilience4j, Hystrix) would have it;
@@ -54,11 +57,16 @@ public final class BackendHealth {
     private final AtomicLong nextTrial = new AtomicLong();
     private final AtomicLong failuresWhileDown = new AtomicLong();
     private final LongAdder failures = new LongAdder();
-    private final LongAdder fallbacks = new LongAdder();
     private final LongAdder slowCalls = new LongAdder();
     /** The last calls, each {@code nanoTime << 1 | failed}; 0 = empty slot. */
     private final AtomicLongArray recent = new AtomicLongArray(WINDOW_CALLS);
     private final AtomicLong sequence = new AtomicLong();
+    /** When Redis last answered a call of this component (late answers too). */
+    private final AtomicLong lastAnswer = new AtomicLong(System.nanoTime() - Long.MAX_VALUE / 4);
+    /** Whether Redis has answered since start-up, or since it last went down (Redisson is connected). */
+    private volatile boolean answering;
+    /** Completed when Redis goes down, so that requests still waiting for a late answer stop at once. */
+    private volatile CompletableFuture<Void> wentDown = new CompletableFuture<>();
 
     public BackendHealth(String logPrefix, BackendFailurePolicy onFailure) {
         this.logPrefix = logPrefix;
@@ -90,10 +98,13 @@ public final class BackendHealth {
         return now - next >= 0 && nextTrial.compareAndSet(next, now + TRIAL_INTERVAL_NANOS);
     }
 
-    /** Redis answered a call (whatever the answer). */
+    /** Redis answered a call (whatever the answer, however late): it is alive. */
     public void succeeded() {
+        lastAnswer.set(System.nanoTime());
+        answering = true;
         record(false);
         if (down.get() && down.compareAndSet(true, false)) {
+            wentDown = new CompletableFuture<>();
             LOG.info("{} Redis answers again; protection is back ({} requests took the fallback meanwhile)",
                     logPrefix, failuresWhileDown.getAndSet(0));
         }
@@ -122,12 +133,58 @@ public final class BackendHealth {
     public void slow(Throwable cause) {
         failures.increment();
         slowCalls.increment();
+        failed(cause);
+    }
+
+    /** One more failed call in the window: down when most recent calls failed (never while connecting). */
+    private void failed(Throwable cause) {
         record(true);
         if (down.get()) {
             nextTrial.set(System.nanoTime() + TRIAL_INTERVAL_NANOS); // a failed trial: the next one in a second
         } else if (!connecting && mostRecentCallsFailed()) {
             markDown(cause);
         }
+    }
+
+    /**
+     * A call issued at {@code issuedAt} (a {@link System#nanoTime()}) had no answer within {@code backendTimeout}.
+     * It is evidence against Redis only when Redis has answered nothing since that call was issued, and the
+     * app server is not crowded: while other calls are answered meanwhile, Redis is alive and this call was
+     * late on one connection, or on an app server too busy to read its answer in time (a cold JVM, a GC pause,
+     * a saturated CPU). When many requests wait on Redis at once ({@code crowded}), silence says nothing yet:
+     * from inside the JVM a flooded app server and a hung Redis look alike, so the call counts only if the
+     * silence lasts until {@code maxWait} ({@link #stillSilent}).
+     *
+     * @return whether the call counted against Redis (silent, not crowded, not connecting): Redis looks hung,
+     *         and waiting on for this answer is likely waste
+     */
+    public boolean late(Throwable cause, long issuedAt, boolean crowded) {
+        failures.increment();
+        slowCalls.increment();
+        return !crowded && stillSilent(cause, issuedAt) && !connecting;
+    }
+
+    /**
+     * A late call still has no answer: evidence against Redis if Redis answered nothing since it was issued.
+     *
+     * @return whether it was (the call counted as failed)
+     */
+    public boolean stillSilent(Throwable cause, long issuedAt) {
+        if (lastAnswer.get() - issuedAt <= 0) {
+            failed(cause);
+            return true;
+        }
+        return false;
+    }
+
+    /** Whether Redis has answered since start-up, or since it last went down: Redisson is connected. */
+    public boolean answering() {
+        return answering;
+    }
+
+    /** Completes when Redis goes down (at once when it is down now). */
+    public CompletableFuture<Void> wentDown() {
+        return wentDown;
     }
 
     /** A call failed for its key alone (a key of the wrong type, a script error): never changes the state. */
@@ -157,8 +214,11 @@ public final class BackendHealth {
     }
 
     private void markDown(Throwable cause) {
+        answering = false;
         nextTrial.set(System.nanoTime() + TRIAL_INTERVAL_NANOS);
+        CompletableFuture<Void> signal = wentDown;
         if (!down.get() && down.compareAndSet(false, true)) {
+            signal.complete(null);
             LOG.warn("{} Redis is down (its connection failed, or most recent calls did); requests are {} until"
                     + " it answers again (one trial a second): {}", logPrefix, fallback, describe(cause));
         }
@@ -190,9 +250,8 @@ public final class BackendHealth {
         return fallback;
     }
 
-    /** A request decided by {@code onBackendFailure} (Redis failed, or was not asked because it is down). */
+    /** A request decided without Redis (Redis failed, or was not asked because it is down). */
     public void fellBack() {
-        fallbacks.increment();
         if (down.get()) {
             failuresWhileDown.incrementAndGet();
         }
@@ -215,11 +274,6 @@ public final class BackendHealth {
     /** Of {@link #failures()}, the calls that did not answer within backendTimeout. */
     public long slowCalls() {
         return slowCalls.sum();
-    }
-
-    /** Requests decided by onBackendFailure. */
-    public long fallbacks() {
-        return fallbacks.sum();
     }
 
     /** The exception and its root cause, one line: what an operator needs to see in the WARN. */

@@ -16,17 +16,19 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The one path by which Tollgate waits on Redis: issue a call, wait for it within {@code backendTimeout},
- * classify how it ended, tell {@link BackendHealth}, and give back whatever Redis grants after the caller
- * stopped waiting (a permit, a lock). Every component (the filters, the outbound limiter, every rate-limit
- * engine) asks Redis through it; none re-implements the wait.
+ * The one path by which Tollgate waits on Redis: issue a call, wait for it within {@code backendTimeout}
+ * (and, when asked, for a late answer up to {@code maxWait} while Redis is up), classify how it ended, tell
+ * {@link BackendHealth}, and give back whatever Redis grants after the caller stopped waiting (a permit, a
+ * lock). Only {@link BackendAccess} uses it; every component (the filters, the outbound limiter) asks Redis
+ * through that, and none re-implements the wait.
  *
  * <p>How a call ends ({@link Outcome}): answered; not asked (Redis is down and this is not the trial);
- * slow (no answer in time: this request takes the fallback alone); down (a connection-level failure);
+ * slow (no answer in time, or Redis too busy: this request alone); down (a connection-level failure);
  * failed for its key alone ({@code WRONGTYPE}, a script error: this request alone, the state unchanged);
  * interrupted (never a Redis failure: the thread's interrupt flag is set again). An {@link Error} or an
  * unexpected exception raised on the way (a {@code NoSuchFieldError} from a Redisson Tollgate does not fit,
@@ -52,16 +54,23 @@ public final class BoundedCall {
 
     /** The outcome of one bounded call, with Redis's answer when there was one. */
     public static final class Result<T> {
-        private static final Result<?> NOT_ASKED = new Result<>(Outcome.NOT_ASKED, null, null);
+        private static final Result<?> NOT_ASKED = new Result<>(Outcome.NOT_ASKED, null, null, false);
 
         private final Outcome outcome;
         private final T value;
         private final Throwable cause;
+        private final boolean late;
 
-        private Result(Outcome outcome, T value, Throwable cause) {
+        private Result(Outcome outcome, T value, Throwable cause, boolean late) {
             this.outcome = outcome;
             this.value = value;
             this.cause = cause;
+            this.late = late;
+        }
+
+        /** Whether Redis answered only after {@code backendTimeout}, and the caller waited for it. */
+        public boolean late() {
+            return late;
         }
 
         public Outcome outcome() {
@@ -84,64 +93,174 @@ public final class BoundedCall {
         }
     }
 
+    /**
+     * More requests than this waiting on Redis at once and a late call says nothing about Redis yet (see
+     * {@link BackendHealth#late}); fewer, and silence since the call was issued is evidence that it hangs.
+     */
+    static final int CROWDED = 8;
+
     private final BackendHealth health;
-    private final Duration timeout;
+    /** Requests waiting on a call now. */
+    private final AtomicInteger waiting = new AtomicInteger();
 
-    public BoundedCall(BackendHealth health, Duration timeout) {
+    /** At most two threads, gone after a second idle, that issue calls while Redisson may still be connecting. */
+    private final java.util.concurrent.ThreadPoolExecutor connecting;
+
+    BoundedCall(BackendHealth health, String name) {
         this.health = health;
-        this.timeout = timeout;
-    }
-
-    public BackendHealth health() {
-        return health;
-    }
-
-    /** The bound of one call: {@code backendTimeout}. */
-    public Duration timeout() {
-        return timeout;
-    }
-
-    /** As {@link #call(Supplier, Duration, Consumer)}, waiting at most {@code backendTimeout}. */
-    public <T> Result<T> call(Supplier<? extends CompletionStage<T>> call, Consumer<? super T> giveBack) {
-        return call(call, timeout, giveBack);
+        this.connecting = new java.util.concurrent.ThreadPoolExecutor(2, 2, 1, TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, name + " connecting");
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.connecting.allowCoreThreadTimeOut(true);
     }
 
     /**
-     * Issues {@code call} (unless Redis is down and this is not the trial) and waits at most {@code wait}.
+     * Issues {@code call} (unless Redis is down and this is not the trial) and waits at most {@code wait}: as
+     * {@link #call(Supplier, Duration, Duration, Consumer)} without waiting for a late answer.
+     */
+    <T> Result<T> call(Supplier<? extends CompletionStage<T>> call, Duration wait, Consumer<? super T> giveBack) {
+        return call(call, wait, wait, giveBack);
+    }
+
+    /**
+     * Issues {@code call} (unless Redis is down and this is not the trial) and waits at most {@code wait}. When
+     * that passes without an answer and {@code lateWait} is longer, keeps waiting for the same answer until
+     * {@code lateWait} has passed since the call was issued, or until Redis goes down, whichever comes first;
+     * not when Redis answered nothing at all since the call was issued while few requests wait (it looks hung).
+     * An answer that comes within {@code lateWait} is {@link Outcome#ANSWERED} ({@link Result#late()}).
      *
      * @param giveBack applied to an answer that arrives after the caller stopped waiting (null: nothing to
      *                 give back)
      */
     @SuppressWarnings("unchecked")
-    public <T> Result<T> call(Supplier<? extends CompletionStage<T>> call, Duration wait, Consumer<? super T> giveBack) {
+    <T> Result<T> call(Supplier<? extends CompletionStage<T>> call, Duration wait, Duration lateWait,
+            Consumer<? super T> giveBack) {
         if (!health.shouldAsk()) {
             return (Result<T>) Result.NOT_ASKED;
         }
+        waiting.incrementAndGet();
+        try {
+            return waitFor(call, wait, lateWait, giveBack);
+        } finally {
+            waiting.decrementAndGet();
+        }
+    }
+
+    private <T> Result<T> waitFor(Supplier<? extends CompletionStage<T>> call, Duration wait, Duration lateWait,
+            Consumer<? super T> giveBack) {
         // the bound starts before the call: Redisson may spend part of it connecting on this thread
-        long deadline = System.nanoTime() + wait.toNanos();
+        long issued = System.nanoTime();
+        long deadline = issued + wait.toNanos();
         CompletableFuture<T> answer;
         try {
-            answer = call.get().toCompletableFuture();
+            answer = health.answering() ? call.get().toCompletableFuture()
+                    : issuedAside(call, issued + Math.max(wait.toNanos(), lateWait.toNanos()));
         } catch (RuntimeException | Error e) {
             return failed(e, null, giveBack); // Redisson may throw at once, e.g. when it cannot connect
         }
         try {
             T value = answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             health.succeeded();
-            return new Result<>(Outcome.ANSWERED, value, null);
+            return new Result<>(Outcome.ANSWERED, value, null, false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             giveBackLate(answer, giveBack);
-            return new Result<>(Outcome.INTERRUPTED, null, e);
+            return new Result<>(Outcome.INTERRUPTED, null, e, false);
         } catch (TimeoutException e) {
-            return failed(e, answer, giveBack);
+            long lateDeadline = issued + lateWait.toNanos();
+            boolean waitsOn = lateDeadline - deadline > 0;
+            // only a call that may wait on judges crowding: the others' silence counts at once, as before
+            boolean crowded = waitsOn && waiting.get() > CROWDED;
+            // silent since it was issued, and few requests waiting: Redis looks hung, waiting on is waste
+            boolean hung = health.late(e, issued, crowded);
+            return waitsOn && !hung ? awaitLate(answer, crowded ? issued : 0, lateDeadline, e, giveBack)
+                    : failedLate(e, answer, giveBack);
         } catch (ExecutionException | CancellationException e) {
             return failed(cause(e), answer, giveBack);
         }
     }
 
+    /**
+     * Until Redis has answered (after start-up, and after it was down) Redisson connects on the thread that
+     * issues a call, for as long as its own timeouts say (seconds, against a Redis that accepts connections
+     * but answers nothing): such a call is issued on one of this component's connecting threads, so that the
+     * request still waits only within its bound. A call whose request stopped waiting before its turn is
+     * not sent.
+     */
+    private <T> CompletableFuture<T> issuedAside(Supplier<? extends CompletionStage<T>> call, long lastUseful) {
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        try {
+            connecting.execute(() -> {
+                if (System.nanoTime() - lastUseful >= 0) {
+                    answer.completeExceptionally(new TimeoutException("not sent: no one waits for it any more"));
+                    return;
+                }
+                try {
+                    call.get().whenComplete((v, e) -> {
+                        if (e != null) {
+                            answer.completeExceptionally(e);
+                        } else {
+                            answer.complete(v);
+                        }
+                    });
+                } catch (RuntimeException | Error e) {
+                    answer.completeExceptionally(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            answer.completeExceptionally(new TimeoutException("not sent: the component is stopping"));
+        }
+        return answer;
+    }
+
+    /** Stops the connecting threads (the component stops). */
+    void stop() {
+        connecting.shutdownNow();
+    }
+
+    /** The call is late: waits for its answer until {@code lateDeadline} or until Redis goes down. */
+    /** @param crowdedSince when the call was issued, if it was not judged at backendTimeout (crowded); else 0 */
+    private <T> Result<T> awaitLate(CompletableFuture<T> answer, long crowdedSince, long lateDeadline,
+            TimeoutException late, Consumer<? super T> giveBack) {
+        try {
+            CompletableFuture.anyOf(answer, health.wentDown())
+                    .get(Math.max(0, lateDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (answer.isDone()) {
+                T value = answer.get();
+                health.succeeded();
+                return new Result<>(Outcome.ANSWERED, value, null, true);
+            }
+            return failedLate(late, answer, giveBack); // Redis went down meanwhile
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            giveBackLate(answer, giveBack);
+            return new Result<>(Outcome.INTERRUPTED, null, e, false);
+        } catch (TimeoutException e) {
+            if (crowdedSince != 0) {
+                health.stillSilent(e, crowdedSince); // silent for all of maxWait: evidence, however crowded
+            }
+            return failedLate(e, answer, giveBack);
+        } catch (ExecutionException | CancellationException e) {
+            return failed(cause(e), answer, giveBack);
+        }
+    }
+
+    /** No answer in time (already told to the health): an answer that still comes tells it Redis is alive. */
+    private <T> Result<T> failedLate(TimeoutException late, CompletableFuture<T> answer, Consumer<? super T> giveBack) {
+        answer.whenComplete((v, e) -> {
+            if (e == null) {
+                health.succeeded();
+            }
+        });
+        giveBackLate(answer, giveBack);
+        return new Result<>(Outcome.SLOW, null, late, false);
+    }
+
     /** A call nobody waited on (a lock released after the response) failed: tells the health as a waited one would. */
-    public void failedUnwatched(Throwable error) {
+    void failedUnwatched(Throwable error) {
         failed(error, null, null);
     }
 
@@ -163,7 +282,7 @@ public final class BoundedCall {
             default:
                 health.slow(error);
         }
-        return new Result<>(outcome, null, error);
+        return new Result<>(outcome, null, error, false);
     }
 
     private static <T> void giveBackLate(CompletableFuture<T> answer, Consumer<? super T> giveBack) {

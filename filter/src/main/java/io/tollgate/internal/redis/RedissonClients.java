@@ -329,14 +329,15 @@ public final class RedissonClients {
     }
 
     /**
-     * Tollgate's client settings: a response timeout of {@code backendTimeout}, no retries (a retried
+     * Tollgate's client settings: a response timeout of {@code maxWait} (a late answer is still waited for
+     * while Redis is up, so the client must not drop it at {@code backendTimeout}), no retries (a retried
      * acquisition could take two permits) and lazy initialisation. A {@code redissonConfig} file keeps
      * whatever it sets itself.
      */
     public static Config config(ServletContext context, SharedSettings settings) {
-        int timeout = (int) settings.backendTimeout().toMillis();
+        int timeout = (int) settings.maxWait().toMillis();
         // Redisson connects on the caller's thread: a longer connect timeout would hold a request past backendTimeout
-        int connectTimeout = timeout;
+        int connectTimeout = (int) settings.backendTimeout().toMillis();
         if (settings.redissonConfig() == null) {
             Config config = new Config();
             config.setLazyInitialization(true);

@@ -4,8 +4,7 @@ import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.InvalidSettingException;
 import io.tollgate.internal.config.SharedSettings;
 import io.tollgate.internal.config.UriPasswords;
-import io.tollgate.internal.redis.BackendHealth;
-import io.tollgate.internal.redis.BoundedCall;
+import io.tollgate.internal.redis.BackendAccess;
 import io.tollgate.internal.redis.RedissonClients;
 
 import jakarta.servlet.FilterConfig;
@@ -33,8 +32,7 @@ public final class FilterLifecycle<S> {
     private final S settings;
     private final SharedSettings shared;
     private final RedissonClients.Lease lease;
-    private final BackendHealth health;
-    private final BoundedCall boundedCall;
+    private final BackendAccess redis;
     private ObjectName mbean;
 
     private FilterLifecycle(String kind, String logPrefix, Logger log, S settings, SharedSettings shared,
@@ -45,8 +43,7 @@ public final class FilterLifecycle<S> {
         this.settings = settings;
         this.shared = shared;
         this.lease = lease;
-        this.health = new BackendHealth(logPrefix, shared.onBackendFailure());
-        this.boundedCall = new BoundedCall(health, shared.backendTimeout());
+        this.redis = new BackendAccess(logPrefix, shared.onBackendFailure(), shared.backendTimeout(), shared.maxWait());
     }
 
     /**
@@ -112,14 +109,10 @@ public final class FilterLifecycle<S> {
     public void ready(FilterConfig config, Object mxbean, Supplier<CompletionStage<?>> firstCall) {
         mbean = Jmx.register(mxbean, kind, config.getServletContext(), config.getFilterName());
         log.info("{} started: {}; Redis client: {}", logPrefix, settings, lease.source());
-        BoundedCall.Result<Object> connected = boundedCall.call(() -> {
-            CompletionStage<Object> first = firstCall.get().thenApply(v -> (Object) v);
-            health.connectingUntil(first);
-            return first;
-        }, null);
-        if (!connected.answered()) {
+        String notYet = redis.connect(firstCall);
+        if (notYet != null) {
             log.warn("{} Redis does not answer yet; requests are {} while it does not: {}", logPrefix,
-                    health.fallback(), connected.cause() == null ? connected.outcome() : BackendHealth.describe(connected.cause()));
+                    redis.fallbackText(), notYet);
         }
     }
 
@@ -131,13 +124,9 @@ public final class FilterLifecycle<S> {
         return lease.client();
     }
 
-    /** The bounded call path to Redis every request of this filter takes. */
-    public BoundedCall boundedCall() {
-        return boundedCall;
-    }
-
-    public BackendHealth health() {
-        return health;
+    /** How every request of this filter reaches Redis, and what it gets when Redis does not answer. */
+    public BackendAccess redis() {
+        return redis;
     }
 
     public String logPrefix() {
@@ -148,6 +137,7 @@ public final class FilterLifecycle<S> {
     public void stop() {
         Jmx.unregister(mbean);
         mbean = null;
+        redis.stop();
         lease.close();
         log.info("{} stopped", logPrefix);
     }

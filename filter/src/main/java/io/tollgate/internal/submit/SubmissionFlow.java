@@ -4,7 +4,7 @@ import io.tollgate.BackendFailurePolicy;
 import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
 import io.tollgate.internal.http.ClientIpResolver;
-import io.tollgate.internal.redis.BackendHealth;
+import io.tollgate.internal.redis.BackendAccess;
 import io.tollgate.internal.redis.BoundedCall;
 import io.tollgate.internal.redis.RedisKeys;
 import io.tollgate.internal.submit.SubmissionGuard.Claim;
@@ -16,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -24,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Supplier;
 
 /**
  * The double-submit protocol, for one DoubleSubmitFilter: which requests are guarded, the claim (this
@@ -54,8 +52,7 @@ public final class SubmissionFlow {
     private final DoubleSubmitSettings settings;
     private final SubmissionGuard shared;
     private final StorageBudget storage;
-    private final BoundedCall redisCall;
-    private final BackendHealth health;
+    private final BackendAccess redis;
     private final String logPrefix;
     /** onBackendFailure=local: this instance's own guard, taken before the shared one; else null. */
     private final LocalSubmissionGuard localGuard;
@@ -68,16 +65,15 @@ public final class SubmissionFlow {
     /**
      * @param shared    the guard every instance shares (Redis)
      * @param storage   the per-client bound of stored responses
-     * @param redisCall the bounded path to the shared guard (its health decides when to fall back)
+     * @param redis     the bounded path to the shared guard, and the route a claim takes without it
      * @param logPrefix the filter's log prefix
      */
     public SubmissionFlow(DoubleSubmitSettings settings, SubmissionGuard shared, StorageBudget storage,
-            BoundedCall redisCall, String logPrefix) {
+            BackendAccess redis, String logPrefix) {
         this.settings = settings;
         this.shared = shared;
         this.storage = storage;
-        this.redisCall = redisCall;
-        this.health = redisCall.health();
+        this.redis = redis;
         this.logPrefix = logPrefix;
         this.localGuard = settings.shared().onBackendFailure() == BackendFailurePolicy.LOCAL
                 ? new LocalSubmissionGuard() : null;
@@ -207,18 +203,20 @@ public final class SubmissionFlow {
                 return s.then(Submission.Next.ANSWERED, false);
             }
         }
-        Claim claim = bounded(() -> shared.claim(s.id(), s.owner(), settings.lockLease()),
-                settings.shared().backendTimeout(), s);
+        // the local guard is already held: a late claim is not waited on past backendTimeout
+        BackendAccess.Answer<Claim> claimed = redis.decideWithin(
+                () -> shared.claim(s.id(), s.owner(), settings.lockLease()), settings.shared().backendTimeout(),
+                giveBack(s));
+        Claim claim = claimed.value();
         if (claim != null && claim.state() == SubmissionState.IN_FLIGHT
                 && settings.mode() == DoubleSubmitSettings.Mode.REPLAY) {
-            Claim waited = bounded(() -> shared.await(s.id(), s.owner(), settings.lockLease(), settings.waitTimeout()),
-                    settings.waitTimeout().plus(settings.shared().backendTimeout()), s);
+            Claim waited = redis.await(() -> shared.await(s.id(), s.owner(), settings.lockLease(), settings.waitTimeout()),
+                    settings.waitTimeout().plus(settings.shared().backendTimeout()), giveBack(s));
             // Redis said another request runs it: a wait that failed or was interrupted still ends in a 409
             claim = waited != null ? waited : claim;
         }
         if (claim == null) {
-            health.fellBack();
-            switch (settings.shared().onBackendFailure()) {
+            switch (claimed.route()) {
                 case DENY:
                     responses.backendUnavailable(response);
                     return s.then(Submission.Next.ANSWERED, false);
@@ -277,17 +275,13 @@ public final class SubmissionFlow {
         }
     }
 
-    /**
-     * Asks the shared guard, waiting up to {@code timeout}; null when this request must take the fallback.
-     * A lock granted after we stopped waiting is given straight back.
-     */
-    private Claim bounded(Supplier<CompletionStage<Claim>> call, Duration timeout, Submission s) {
-        BoundedCall.Result<Claim> result = redisCall.call(call, timeout, late -> {
+    /** A lock granted after the request stopped waiting is given straight back. */
+    private java.util.function.Consumer<Claim> giveBack(Submission s) {
+        return late -> {
             if (late.state() == SubmissionState.RUN) {
                 shared.abandon(s.id(), s.owner());
             }
-        });
-        return result.answered() ? result.value() : null;
+        };
     }
 
     /**
@@ -355,7 +349,7 @@ public final class SubmissionFlow {
                 }
                 return;
             }
-            redisCall.failedUnwatched(cause);
+            redis.failedUnwatched(cause);
             shared.abandon(s.id(), s.owner()); // not held until lockLease: the client has its answer, a retry may run
             long now = System.nanoTime();
             long next = nextStoreWarning.get();

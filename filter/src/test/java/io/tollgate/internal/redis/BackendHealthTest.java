@@ -47,6 +47,48 @@ class BackendHealthTest {
     }
 
     @Test
+    void aLateCallIsNoEvidenceWhenRedisAnsweredAnotherCallSinceItWasIssued() {
+        long issued = System.nanoTime();
+        health.succeeded(); // another call's answer, after this one was issued
+        for (int i = 0; i < 20; i++) {
+            health.late(new TimeoutException(), issued, false);
+        }
+        assertEquals("UP", health.state());
+        assertEquals(20, health.slowCalls());
+    }
+
+    @Test
+    void lateCallsMeetingSilenceMarkRedisDownAsTimeoutsDid() {
+        health.succeeded();
+        long issued = System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            health.late(new TimeoutException(), issued, false);
+        }
+        assertEquals("UP", health.state());
+        health.late(new TimeoutException(), issued, false);
+        assertEquals("DOWN", health.state()); // 4 silent of 5
+    }
+
+    @Test
+    void whenCrowdedOnlySilenceLastingUntilMaxWaitCounts() throws Exception {
+        health.succeeded();
+        long issued = System.nanoTime();
+        for (int i = 0; i < 50; i++) {
+            health.late(new TimeoutException(), issued, true);
+        }
+        assertEquals("UP", health.state(), "a flooded app server looks silent too");
+        java.util.concurrent.CompletableFuture<Void> wentDown = health.wentDown();
+        for (int i = 0; i < 4; i++) {
+            health.stillSilent(new TimeoutException(), issued);
+        }
+        assertEquals("DOWN", health.state());
+        assertEquals(true, wentDown.isDone(), "requests still waiting are told at once");
+        health.succeeded();
+        assertEquals("UP", health.state());
+        assertEquals(false, health.wentDown().isDone());
+    }
+
+    @Test
     void aConnectionFailureWhileConnectingMarksRedisDown() {
         health.connectingUntil(new java.util.concurrent.CompletableFuture<>());
         health.connectionFailed(new RedisConnectionException("connect timed out"));

@@ -2,8 +2,7 @@ package io.tollgate.internal.submit;
 
 import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.SharedSettings;
-import io.tollgate.internal.redis.BackendHealth;
-import io.tollgate.internal.redis.BoundedCall;
+import io.tollgate.internal.redis.BackendAccess;
 import io.tollgate.testing.Conditions;
 import io.tollgate.testing.StubFilterConfig;
 import io.tollgate.testing.StubRequest;
@@ -46,15 +45,14 @@ abstract class SubmissionFlowContract {
         }
         DoubleSubmitSettings settings = DoubleSubmitSettings.parse(FilterParams.read(config.build(),
                 "DoubleSubmitFilter", DoubleSubmitSettings.NAMES, SharedSettings.NAMES));
-        BackendHealth health = new BackendHealth("test", settings.shared().onBackendFailure());
         SubmissionFlow.StorageBudget budget = (client, bytes) -> {
             synchronized (stored) {
                 stored.merge(client, bytes, Long::sum);
             }
             return CompletableFuture.completedFuture(true);
         };
-        return new SubmissionFlow(settings, sharedGuard(), budget, new BoundedCall(health, Duration.ofSeconds(5)),
-                "test");
+        return new SubmissionFlow(settings, sharedGuard(), budget, new BackendAccess("test",
+                settings.shared().onBackendFailure(), Duration.ofSeconds(5), Duration.ofSeconds(5)), "test");
     }
 
     static HttpServletRequest post(String path, String key) {
