@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A TCP proxy on loopback between a Redis client and {@code redis-server}, with faults switched on and off
  * while the test runs: delay every response, delay the responses of one pooled connection, add random
- * jitter to every response (order kept), black-hole (connections stay open, nothing is forwarded) and
+ * jitter to every response (order kept), delay every n-th new connection, black-hole (connections stay open, nothing is forwarded) and
  * reset every open connection (RST). Point the filters' {@code redisAddress} at {@link #url()}.
  */
 public final class FaultProxy implements AutoCloseable {
@@ -36,6 +36,10 @@ public final class FaultProxy implements AutoCloseable {
     /** The next link to carry a request gets this delay on its responses (0 = none pending). */
     private volatile long pendingOneDelayNanos;
     private volatile boolean closed;
+    private int everyNth;
+    private int everyNthBase;
+    private long everyNthDelayNanos;
+    private final AtomicInteger slowConnections = new AtomicInteger();
 
     private FaultProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
@@ -81,6 +85,25 @@ public final class FaultProxy implements AutoCloseable {
         return this;
     }
 
+    /**
+     * From now on every {@code n}-th new connection (the n-th, 2n-th, ... accepted after this call) has all its
+     * responses held back {@code delay}, for as long as it lives; the others stay healthy. A client that opens
+     * its pool at start-up meets some slow connections and many healthy ones.
+     */
+    public FaultProxy delayEveryNthNewConnection(int n, Duration delay) {
+        synchronized (this) {
+            everyNth = n;
+            everyNthBase = accepted.get();
+            everyNthDelayNanos = delay.toNanos();
+        }
+        return this;
+    }
+
+    /** Connections chosen by {@link #delayEveryNthNewConnection} so far. */
+    public int slowConnections() {
+        return slowConnections.get();
+    }
+
     /** Whether a connection was chosen by {@link #delayOneConnection} (it has carried a request since). */
     public boolean oneConnectionDelayed() {
         return links.stream().anyMatch(l -> l.ownDelayNanos > 0);
@@ -102,6 +125,9 @@ public final class FaultProxy implements AutoCloseable {
 
     /** No fault any more (connections chosen by {@link #delayOneConnection} recover too). */
     public FaultProxy heal() {
+        synchronized (this) {
+            everyNth = 0;
+        }
         delayNanos = 0;
         jitterNanos = 0;
         blackHole = false;
@@ -126,11 +152,17 @@ public final class FaultProxy implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = server.accept();
-                accepted.incrementAndGet();
+                int number = accepted.incrementAndGet();
                 Socket upstream = new Socket(targetHost, targetPort);
                 client.setTcpNoDelay(true);
                 upstream.setTcpNoDelay(true);
                 Link link = new Link(client, upstream);
+                synchronized (this) {
+                    if (everyNth > 0 && (number - everyNthBase) % everyNth == 0) {
+                        link.ownDelayNanos = everyNthDelayNanos;
+                        slowConnections.incrementAndGet();
+                    }
+                }
                 links.add(link);
                 link.start();
             } catch (IOException e) {
