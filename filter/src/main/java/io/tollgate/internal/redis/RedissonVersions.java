@@ -42,7 +42,7 @@ import java.util.concurrent.CompletionStage;
 public final class RedissonVersions {
 
     /** The oldest Redisson Tollgate supports (and tests). */
-    public static final String OLDEST = "3.23.0";
+    public static final String OLDEST = "3.23.4";
 
     /** The running Redisson's version, from its jar ({@code "unknown"} when the jar does not say). */
     public static final String VERSION = version();
