@@ -128,6 +128,15 @@ public final class DoubleSubmitFilter implements Filter {
     /** Default of {@value #PARAM_IPV6_PREFIX}: {@value}. */
     public static final String DEFAULT_IPV6_PREFIX = CommonSettings.DEFAULT_IPV6_PREFIX;
 
+    /**
+     * Request attribute (a {@code Long}) the servlet finds on the request that runs a submission: its fencing
+     * token, a number that only increases per submission, so that a later run of the same submission (after a
+     * lock lost to a failover or to {@code lockLease}) carries a larger one. Store it with what the request
+     * writes and refuse a write with an older one (docs/double-submit.md, "Fencing token"). Absent when the
+     * request ran on the {@code local} or {@code allow} fallback.
+     */
+    public static final String TOKEN_ATTRIBUTE = "io.tollgate.submission.token";
+
     /** Response header marking a replayed response: {@value}. */
     public static final String REPLAYED_HEADER = DoubleSubmitResponses.REPLAYED_HEADER;
 
@@ -155,7 +164,8 @@ public final class DoubleSubmitFilter implements Filter {
         ClientStorage storage = new ClientStorage(runtime.client(), settings.shared().keyPrefix(),
                 settings.maxStoredBytesPerClient(), settings.keyWindow());
         flow = new SubmissionFlow(settings, guard, storage, runtime.redis(), runtime.logPrefix());
-        DoubleSubmitMetrics metrics = new DoubleSubmitMetrics(runtime.redis(), settings.toString(), flow::count);
+        DoubleSubmitMetrics metrics = new DoubleSubmitMetrics(runtime.redis(), settings.toString(), flow::count,
+                flow::staleCompletions);
         if (settings.replicaAcks() > 0 && runtime.client().getConfig().isSingleConfig()) {
             destroy();
             throw failedStart(replicaAcksError(config, "needs replicas, and the Redis configured is a single server:"
@@ -250,6 +260,9 @@ public final class DoubleSubmitFilter implements Filter {
         CapturingResponse capture = settings.mode() == DoubleSubmitSettings.Mode.REPLAY
                 ? new CapturingResponse(response, settings.maxResponseBytes()) : null;
         HttpServletResponse out = capture != null ? capture : response;
+        if (submission.token() > 0) {
+            request.setAttribute(TOKEN_ATTRIBUTE, submission.token());
+        }
         boolean returned = false;
         try {
             chain.doFilter(request, out);

@@ -23,6 +23,12 @@ public interface DoubleSubmitFilterMXBean {
     /** {@return guarded-method requests passed on without a guard: no key header and a body that cannot be fingerprinted} */
     long getUnguarded();
 
+    /**
+     * {@return completions refused because a later claim of the same submission had already stored its record
+     * (its fencing token was older): the submission ran twice, after a lock lost to its lease or a failover}
+     */
+    long getStaleCompletions();
+
     /** {@return redis calls that failed or did not answer within {@code backendTimeout}} */
     long getBackendFailures();
 

@@ -4,17 +4,29 @@ import io.tollgate.internal.redis.BackendAccess;
 import io.tollgate.internal.runtime.FilterMetrics;
 import io.tollgate.internal.submit.Answer;
 
+import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
 
 /** The counters behind {@link DoubleSubmitFilterMXBean}. */
 final class DoubleSubmitMetrics extends FilterMetrics implements DoubleSubmitFilterMXBean {
 
     private final ToLongFunction<Answer> counts;
+    private final LongSupplier staleCompletions;
 
-    /** @param counts how many guarded requests got each answer so far */
-    DoubleSubmitMetrics(BackendAccess redis, String settings, ToLongFunction<Answer> counts) {
+    /**
+     * @param counts           how many guarded requests got each answer so far
+     * @param staleCompletions how many completions were refused for a stale fencing token
+     */
+    DoubleSubmitMetrics(BackendAccess redis, String settings, ToLongFunction<Answer> counts,
+            LongSupplier staleCompletions) {
         super(redis, settings);
         this.counts = counts;
+        this.staleCompletions = staleCompletions;
+    }
+
+    @Override
+    public long getStaleCompletions() {
+        return staleCompletions.getAsLong();
     }
 
     private long sum(Answer answer) {

@@ -296,6 +296,7 @@ class FailoverTest {
         Map<String, AtomicInteger> ignored = new ConcurrentHashMap<>();
         long admitted = 0;
         long denied = 0;
+        StringBuilder timeline = new StringBuilder();
         CompletableFuture<Long> failover = null;
         try (TestApp a = TestApp.Kind.JETTY.builder().filter(limiter).servlet("/*", new OrderServlet(ignored)).start();
              TestApp b = TestApp.Kind.TOMCAT.builder().filter(limiter).servlet("/*", new OrderServlet(ignored))
@@ -306,6 +307,7 @@ class FailoverTest {
                     topology.beforeFailover();
                 }
                 if (batch == 5) {
+                    timeline.append(" |");
                     failover = CompletableFuture.supplyAsync(() -> {
                         try {
                             topology.failOver(prefix);
@@ -319,12 +321,15 @@ class FailoverTest {
                 for (int i = 0; i < CONCURRENT; i++) {
                     requests.add(Http.request((i % 2 == 0 ? a : b).uri("/buy")).GET().build());
                 }
+                int admittedNow = 0;
                 for (HttpResponse<String> r : Http.sendAll(requests)) {
                     int status = r.statusCode();
                     assertTrue(status == 201 || status == 429 || status == 503, "batch " + batch + ": " + status);
-                    admitted += status == 201 ? 1 : 0;
+                    admittedNow += status == 201 ? 1 : 0;
                     denied += status == 503 ? 1 : 0;
                 }
+                admitted += admittedNow;
+                timeline.append(' ').append(admittedNow);
                 long wait = batchStart + PACE.toNanos() - System.nanoTime();
                 if (wait > 0) {
                     TimeUnit.NANOSECONDS.sleep(wait); // the load's pace, not a time window lined up
@@ -334,8 +339,9 @@ class FailoverTest {
             long fellBack = mbeanSum("RateLimitFilter", name, "FallbackDecisions");
             long over = admitted - LIMIT;
             System.out.printf("[FailoverTest] %s, rate limit %d/10m, %s: %d requests in %d batches: admitted %d,"
-                    + " over-admission %d, requests that fell back %d (of which 503 %d)%n", topology, LIMIT,
-                    settings(params), BATCHES * CONCURRENT, BATCHES, admitted, over, fellBack, denied);
+                    + " over-admission %d, requests that fell back %d (of which 503 %d); admitted per batch (| the"
+                    + " failover began):%s%n", topology, LIMIT, settings(params), BATCHES * CONCURRENT, BATCHES,
+                    admitted, over, fellBack, denied, timeline);
             return over;
         }
     }

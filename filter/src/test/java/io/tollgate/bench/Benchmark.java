@@ -3,6 +3,8 @@ package io.tollgate.bench;
 import io.tollgate.DoubleSubmitFilter;
 import io.tollgate.RateLimitFilter;
 import io.tollgate.Tollgate;
+import io.tollgate.testing.Conditions;
+import io.tollgate.testing.RedisSentinel;
 import io.tollgate.testing.RedisServer;
 import io.tollgate.testing.Resp;
 import jakarta.servlet.DispatcherType;
@@ -49,6 +51,7 @@ public final class Benchmark {
     private static final String ONE_LIMIT = "rl-1";
     private static final String TWO_LIMITS = "rl-2";
     private static final String SUBMIT = "submit";
+    private static final String SUBMIT_ACKS = "submit-ack";
     private static final String GLOBAL = "rl-global";
     private static final String BARE_FLOOD = "bare-flood";
     private static final String FLOOD = "rl-flood";
@@ -86,6 +89,10 @@ public final class Benchmark {
                 false, false));
         v.add(new Variant(SUBMIT, "DoubleSubmitFilter client=header:X-Client, POST, unique bodies",
                 DoubleSubmitFilter.class, tollgate(redisUrl, "client", "header:X-Client"), true, false));
+        v.add(new Variant(SUBMIT_ACKS, "DoubleSubmitFilter replicaAcks=1 onBackendFailure=deny (a master and one"
+                + " replica, master/slave client), POST, unique bodies", DoubleSubmitFilter.class,
+                tollgate(redisUrl, "client", "header:X-Client", "replicaAcks", "1", "onBackendFailure", "deny"), true,
+                false));
         v.add(new Variant(GLOBAL, "RateLimitFilter limits=100000/1s key=global (one hot key)",
                 RateLimitFilter.class, tollgate(redisUrl, "limits", "100000/1s", "key", "global"), false, false));
         v.add(new Variant(BARE_FLOOD, "bare RRateLimiter 100/1m, every connection one client",
@@ -109,7 +116,13 @@ public final class Benchmark {
 
     private void run() throws Exception {
         long began = System.nanoTime();
-        try (RedisServer redis = RedisServer.startNew(); Resp admin = redis.connect()) {
+        try (RedisServer redis = RedisServer.startNew("--repl-diskless-sync-delay", "0");
+             RedisServer replica = RedisServer.startNew("--replicaof", redis.host(), Integer.toString(redis.port()));
+             Resp admin = redis.connect()) {
+            // replicaAcks needs a replica that acknowledges writes: the master's one is online before the runs
+            Conditions.await(() -> RedisSentinel.info(redis, "replication"), i -> i.contains("state=online"),
+                    java.time.Duration.ofSeconds(30));
+            replicaUrl = replica.url();
             List<Variant> variants = variants(redis.url());
             Map<String, CountingRedisson> clients = new LinkedHashMap<>();
             Server jetty = new Server();
@@ -161,10 +174,14 @@ public final class Benchmark {
     }
 
     /** The variant's webapp: its filter (if any) lent its own counting Redisson client, and the OK servlet. */
+    /** The replica of the benchmark's Redis (for the replicaAcks variant's master/slave client). */
+    private static String replicaUrl;
+
     private static ServletContextHandler context(Variant v, String redisUrl, Map<String, CountingRedisson> clients) {
         ServletContextHandler context = new ServletContextHandler("/" + v.name());
         if (v.filter() != null) {
-            CountingRedisson client = new CountingRedisson(redisUrl);
+            CountingRedisson client = v.initParams().containsKey(DoubleSubmitFilter.PARAM_REPLICA_ACKS)
+                    ? CountingRedisson.masterSlave(redisUrl, replicaUrl) : new CountingRedisson(redisUrl);
             clients.put(v.name(), client);
             context.setAttribute(Tollgate.REDISSON_ATTRIBUTE, client.client());
             FilterHolder holder = new FilterHolder(v.filter());
@@ -289,6 +306,17 @@ public final class Benchmark {
                 "<= 2", submitTrips <= 2.0001);
         double submitVsFloor = submit.perSecond() / t.get(FLOOR).perSecond();
         target("guarded POST req/s vs floor (one GET per request)", Table.ratio(submitVsFloor), "reported", true);
+        Tally acks = t.get(SUBMIT_ACKS);
+        double acksTrips = acks.perRequest(acks.roundTrips);
+        // claim.lua + WAIT in one batch, complete.lua + WAIT in another: still two round trips
+        target("round trips per guarded POST, replicaAcks=1 (WAIT pipelined)", String.format("%.4f", acksTrips),
+                "<= 2", acksTrips <= 2.0001);
+        target("guarded POST req/s vs floor, replicaAcks=1", Table.ratio(acks.perSecond() / t.get(FLOOR).perSecond()),
+                "reported", true);
+        target("guarded POST req/s, replicaAcks=1 vs 0", Table.ratio(acks.perSecond() / submit.perSecond()),
+                "reported", true);
+        target("guarded POST p50, replicaAcks=1 vs 0", Table.ratio(acks.percentileMillis(50)
+                / submit.percentileMillis(50)), "reported", true);
     }
 
     private void target(String what, String measured, String goal, boolean met) {

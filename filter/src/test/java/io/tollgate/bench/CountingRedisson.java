@@ -27,11 +27,33 @@ final class CountingRedisson implements AutoCloseable {
     private final RedissonClient client;
 
     CountingRedisson(String redisUrl) {
-        FilterParams params = FilterParams.read(new InitParams(Map.of(Tollgate.PARAM_REDIS_ADDRESS, redisUrl)),
-                "Benchmark", List.of(), SharedSettings.NAMES);
+        this(Map.of(Tollgate.PARAM_REDIS_ADDRESS, redisUrl));
+    }
+
+    private CountingRedisson(Map<String, String> initParams) {
+        FilterParams params = FilterParams.read(new InitParams(initParams), "Benchmark", List.of(), SharedSettings.NAMES);
         Config config = RedissonClients.config(null, SharedSettings.parse(params));
         config.setNettyHook(counter);
         client = Redisson.create(config);
+    }
+
+    /**
+     * A master/slave client (from a {@code redissonConfig} YAML, as a user would write it) for a master and
+     * its replica: what {@code replicaAcks} needs.
+     */
+    static CountingRedisson masterSlave(String masterUrl, String replicaUrl) {
+        try {
+            java.nio.file.Path yaml = java.nio.file.Files.createTempFile("tollgate-bench-", ".yaml");
+            yaml.toFile().deleteOnExit();
+            // the thread counts Tollgate gives its own single-server client, so that only the topology differs
+            int cores = Runtime.getRuntime().availableProcessors();
+            java.nio.file.Files.writeString(yaml, "threads: " + Math.max(2, cores) + "\nnettyThreads: "
+                    + Math.max(4, 2 * cores) + "\nmasterSlaveServersConfig:\n  masterAddress: \"" + masterUrl
+                    + "\"\n  slaveAddresses:\n    - \"" + replicaUrl + "\"\n");
+            return new CountingRedisson(Map.of(Tollgate.PARAM_REDISSON_CONFIG, "file:" + yaml));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     RedissonClient client() {

@@ -28,8 +28,13 @@ public final class Submission {
     private final boolean keyed;
     private final Next next;
     private final boolean sharedHeld;
+    private final long token;
 
     private Submission(Builder b, Next next, boolean sharedHeld) {
+        this(b, next, sharedHeld, 0);
+    }
+
+    private Submission(Builder b, Next next, boolean sharedHeld, long token) {
         this.id = b.id;
         this.client = b.client;
         this.owner = b.owner;
@@ -38,6 +43,7 @@ public final class Submission {
         this.keyed = b.keyed;
         this.next = next;
         this.sharedHeld = sharedHeld;
+        this.token = token;
     }
 
     /** The fields that name a submission, gathered before its first claim. */
@@ -61,6 +67,11 @@ public final class Submission {
 
     /** This submission with its next step; {@code sharedHeld} when the shared (Redis) claim is this request's. */
     Submission then(Next next, boolean sharedHeld) {
+        return then(next, sharedHeld, 0);
+    }
+
+    /** As {@link #then(Next, boolean)}, with the shared claim's fencing token. */
+    Submission then(Next next, boolean sharedHeld, long token) {
         Builder b = new Builder();
         b.id = id;
         b.client = client;
@@ -68,7 +79,7 @@ public final class Submission {
         b.keep = keep;
         b.fingerprint = fingerprint;
         b.keyed = keyed;
-        return new Submission(b, next, sharedHeld);
+        return new Submission(b, next, sharedHeld, token);
     }
 
     /** What the filter does next. */
@@ -103,6 +114,14 @@ public final class Submission {
     /** Whether the client named it with a key header. */
     boolean keyed() {
         return keyed;
+    }
+
+    /**
+     * The fencing token of the shared claim this request holds: a number that only increases per submission
+     * (a later claim of the same submission gets a larger one); 0 when it holds none (it runs on the fallback).
+     */
+    public long token() {
+        return token;
     }
 
     /** Whether the shared (Redis) claim is held by this request, so its completion goes to Redis too. */

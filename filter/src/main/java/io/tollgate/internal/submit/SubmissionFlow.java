@@ -61,6 +61,8 @@ public final class SubmissionFlow {
     private final LongAdder[] counts = new LongAdder[Answer.values().length];
     private final AtomicLong nextStoreWarning = new AtomicLong();
     private final AtomicBoolean leaseWarned = new AtomicBoolean();
+    private final AtomicBoolean staleWarned = new AtomicBoolean();
+    private final LongAdder staleCompletions = new LongAdder();
 
     /**
      * @param shared    the guard every instance shares (Redis)
@@ -87,6 +89,11 @@ public final class SubmissionFlow {
     /** How many guarded requests got this answer so far (the MXBean's counters). */
     public long count(Answer answer) {
         return counts[answer.ordinal()].sum();
+    }
+
+    /** Completions refused because a later claim of the same submission had already completed (fencing). */
+    public long staleCompletions() {
+        return staleCompletions.sum();
     }
 
     private void counted(Answer answer) {
@@ -229,7 +236,7 @@ public final class SubmissionFlow {
         }
         if (claim.state() == SubmissionState.RUN) {
             counted(Answer.FIRST);
-            return s.then(Submission.Next.RUN, true);
+            return s.then(Submission.Next.RUN, true, claim.token());
         }
         if (localGuard != null) {
             localGuard.abandon(s.id(), s.owner()); // Redis knows better: another instance has or had it
@@ -317,7 +324,7 @@ public final class SubmissionFlow {
             }
             if (s.sharedHeld()) {
                 whenStored(s, failed ? shared.abandon(s.id(), s.owner())
-                        : shared.complete(s.id(), s.owner(), record, s.keep()));
+                        : shared.complete(s.id(), s.owner(), s.token(), record, s.keep()));
             }
             return;
         }
@@ -330,7 +337,7 @@ public final class SubmissionFlow {
                     if (localGuard != null) {
                         localGuard.complete(s.id(), s.owner(), kept, s.keep());
                     }
-                    return shared.complete(s.id(), s.owner(), kept, s.keep());
+                    return shared.complete(s.id(), s.owner(), s.token(), kept, s.keep());
                 }));
     }
 
@@ -341,6 +348,18 @@ public final class SubmissionFlow {
                 return;
             }
             Throwable cause = BoundedCall.cause(e);
+            if (cause instanceof SubmissionGuard.StaleCompletionException) {
+                // a later claim of this submission already stored its record (this one lost its lock, to its
+                // lease or a failover): that record stays; the lock, if still ours, was released by the script
+                staleCompletions.increment();
+                if (staleWarned.compareAndSet(false, true)) {
+                    LOG.warn("{} a completion was refused: a later claim of the same submission had already"
+                            + " completed (this request lost its lock to its lease or to a failover, and the"
+                            + " submission ran twice; the app's fencing token tells the two runs apart): {}",
+                            logPrefix, cause.getMessage());
+                }
+                return;
+            }
             if (cause instanceof IllegalMonitorStateException) {
                 if (leaseWarned.compareAndSet(false, true)) {
                     LOG.warn("{} a request outlived its lock (lockLease {}): raise lockLease above the longest"
