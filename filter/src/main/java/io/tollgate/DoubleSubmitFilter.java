@@ -1,17 +1,14 @@
 package io.tollgate;
 
+import io.tollgate.internal.http.AsyncCompletion;
 import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
 import io.tollgate.internal.runtime.CommonSettings;
 import io.tollgate.internal.runtime.FilterLifecycle;
-import io.tollgate.internal.submit.ClientStorage;
 import io.tollgate.internal.submit.DoubleSubmitResponses;
 import io.tollgate.internal.submit.DoubleSubmitSettings;
-import io.tollgate.internal.submit.RedisSubmissionGuard;
 import io.tollgate.internal.submit.Submission;
 import io.tollgate.internal.submit.SubmissionFlow;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -24,7 +21,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -155,57 +151,23 @@ public final class DoubleSubmitFilter implements Filter {
     @Override
     public void init(FilterConfig config) throws ServletException {
         runtime = FilterLifecycle.start(config, "DoubleSubmitFilter", LOG, DoubleSubmitSettings.NAMES,
-                DoubleSubmitSettings::parse, DoubleSubmitSettings::shared);
+                DoubleSubmitSettings::parse);
         settings = runtime.settings();
-        // WAIT gets half of backendTimeout, so that its answer (and the release of an unacknowledged claim)
-        // arrives within it
-        RedisSubmissionGuard guard = new RedisSubmissionGuard(runtime.client(), settings.replicaAcks(),
-                settings.shared().backendTimeout().dividedBy(2));
-        ClientStorage storage = new ClientStorage(runtime.client(), settings.shared().keyPrefix(),
-                settings.maxStoredBytesPerClient(), settings.keyWindow());
-        flow = new SubmissionFlow(settings, guard, storage, runtime.redis(), runtime.logPrefix());
+        flow = SubmissionFlow.onRedis(settings, runtime.client(), runtime.redis(), runtime.logPrefix());
         DoubleSubmitMetrics metrics = new DoubleSubmitMetrics(runtime.redis(), settings.toString(), flow::count,
                 flow::staleCompletions);
-        if (settings.replicaAcks() > 0 && runtime.client().getConfig().isSingleConfig()) {
+        String unfit = flow.replicasUnfit(runtime.client().getConfig().isSingleConfig(), false);
+        if (unfit == null) {
+            runtime.ready(config, metrics, flow::connect);
+            unfit = flow.replicasUnfit(false, true);
+        }
+        if (unfit != null) {
             destroy();
-            throw failedStart(replicaAcksError(config, "needs replicas, and the Redis configured is a single server:"
-                    + " name a sentinel, cluster, replicated or master/slave setup in redissonConfig, or set"
-                    + " replicaAcks to 0"));
+            String message = "init-param [" + PARAM_REPLICA_ACKS + "] was [" + settings.replicaAcks() + "]: " + unfit
+                    + " (filter [" + config.getFilterName() + "])";
+            LOG.error("Tollgate DoubleSubmitFilter did not start: {}", message);
+            throw new ServletException(message);
         }
-        runtime.ready(config, metrics, () -> guard.connect(settings.shared().keyPrefix()));
-        if (settings.replicaAcks() > 0) {
-            checkReplicas(config, guard);
-        }
-    }
-
-    private String replicaAcksError(FilterConfig config, String rule) {
-        return "init-param [" + PARAM_REPLICA_ACKS + "] was [" + settings.replicaAcks() + "]: " + rule
-                + " (filter [" + config.getFilterName() + "])";
-    }
-
-    /**
-     * {@code replicaAcks} needs replicas: a Redis that answers with fewer replicas acknowledging a write than
-     * it asks for fails start-up (every claim would fail). A Redis that does not answer yet does not: the
-     * webapp deploys, and each request learns it.
-     */
-    private void checkReplicas(FilterConfig config, RedisSubmissionGuard guard) throws ServletException {
-        Integer acks = runtime.redis().await(() -> guard.replicasAcknowledging(settings.shared().keyPrefix()),
-                settings.shared().backendTimeout(), null);
-        if (acks != null && acks < settings.replicaAcks()) {
-            destroy();
-            throw failedStart(replicaAcksError(config, "only " + acks + " replica(s) acknowledged a write"
-                    + " within " + settings.shared().backendTimeout().dividedBy(2).toMillis()
-                    + " ms, so every claim would fail"));
-        }
-        if (acks == null) {
-            LOG.warn("{} could not check that {} replica(s) acknowledge writes (replicaAcks): Redis did not answer"
-                    + " within backendTimeout", runtime.logPrefix(), settings.replicaAcks());
-        }
-    }
-
-    private static ServletException failedStart(String message) {
-        LOG.error("Tollgate DoubleSubmitFilter did not start: {}", message);
-        return new ServletException(message);
     }
 
     @Override
@@ -243,15 +205,14 @@ public final class DoubleSubmitFilter implements Filter {
 
     /** Counts {@code bytes} against maxBufferedBytes: the bytes counted, or -1 when they do not fit. */
     private long reserve(long bytes) {
-        while (true) {
-            long now = bytesHeld.get();
+        long now;
+        do {
+            now = bytesHeld.get();
             if (now + bytes > settings.maxBufferedBytes()) {
                 return -1;
             }
-            if (bytesHeld.compareAndSet(now, now + bytes)) {
-                return bytes;
-            }
-        }
+        } while (!bytesHeld.compareAndSet(now, now + bytes));
+        return bytes;
     }
 
     /** Runs the submission this request owns (capturing its response in replay mode), then finishes it. */
@@ -269,31 +230,10 @@ public final class DoubleSubmitFilter implements Filter {
             returned = true;
         } finally {
             if (returned && request.isAsyncStarted()) {
-                AtomicBoolean failed = new AtomicBoolean();
                 // startAsync() without arguments hands the servlet the container's own response, which
                 // the capture never sees: such a response is not stored (its repeats get 409)
                 CapturingResponse seen = request.getAsyncContext().hasOriginalRequestAndResponse() ? null : capture;
-                request.getAsyncContext().addListener(new AsyncListener() {
-                    @Override
-                    public void onComplete(AsyncEvent event) {
-                        flow.finish(submission, !failed.get(), out, seen);
-                    }
-
-                    @Override
-                    public void onTimeout(AsyncEvent event) {
-                        failed.set(true);
-                    }
-
-                    @Override
-                    public void onError(AsyncEvent event) {
-                        failed.set(true);
-                    }
-
-                    @Override
-                    public void onStartAsync(AsyncEvent event) {
-                        event.getAsyncContext().addListener(this);
-                    }
-                });
+                AsyncCompletion.whenComplete(request, ok -> flow.finish(submission, ok, out, seen));
             } else {
                 flow.finish(submission, returned, out, capture);
             }

@@ -124,7 +124,7 @@ public final class RateLimitFilter implements Filter {
     @Override
     public void init(FilterConfig config) throws ServletException {
         runtime = FilterLifecycle.start(config, "RateLimitFilter", LOG, RateLimitSettings.NAMES,
-                p -> RateLimitSettings.parse(p, config.getServletContext()), RateLimitSettings::shared);
+                p -> RateLimitSettings.parse(p, config.getServletContext()));
         settings = runtime.settings();
         logPrefix = runtime.logPrefix();
         redis = runtime.redis();

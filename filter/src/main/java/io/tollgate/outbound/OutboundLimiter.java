@@ -243,19 +243,14 @@ public final class OutboundLimiter implements AutoCloseable {
     /** How an {@link OutboundLimiter} is set up. */
     public static final class Builder {
         private final String name;
-        private String limitsText;
+        /** What this builder was given, checked by {@link #build()}. */
+        private final OutboundSettings.Given given;
         private RedissonClient client;
         private ServletContext context;
-        private String keyPrefix;
-        private BackendFailurePolicy onBackendFailure;
-        private Duration backendTimeout;
-        private Duration margin;
-        private Algorithm algorithm = Algorithm.SLIDING_LOG;
-        private String burst;
 
         Builder(String name, String limits) {
             this.name = name;
-            this.limitsText = limits;
+            this.given = new OutboundSettings.Given(name, limits);
         }
 
         /**
@@ -299,7 +294,7 @@ public final class OutboundLimiter implements AutoCloseable {
          * @return this builder
          */
         public Builder keyPrefix(String keyPrefix) {
-            this.keyPrefix = keyPrefix;
+            given.keyPrefix = keyPrefix;
             return this;
         }
 
@@ -327,7 +322,7 @@ public final class OutboundLimiter implements AutoCloseable {
          * @return this builder
          */
         public Builder onBackendFailure(BackendFailurePolicy policy) {
-            this.onBackendFailure = policy;
+            given.onBackendFailure = policy;
             return this;
         }
 
@@ -338,7 +333,7 @@ public final class OutboundLimiter implements AutoCloseable {
          * @return this builder
          */
         public Builder backendTimeout(Duration timeout) {
-            this.backendTimeout = timeout;
+            given.backendTimeout = timeout;
             return this;
         }
 
@@ -352,7 +347,7 @@ public final class OutboundLimiter implements AutoCloseable {
             if (margin.isNegative()) {
                 throw new IllegalArgumentException("margin [" + margin + "] must not be negative");
             }
-            this.margin = margin;
+            given.margin = margin;
             return this;
         }
 
@@ -365,7 +360,7 @@ public final class OutboundLimiter implements AutoCloseable {
          */
         public Builder limit(long count, Duration period) {
             String limit = count + "/" + SettingFormats.format(period);
-            limitsText = limitsText == null ? limit : limitsText + ", " + limit;
+            given.limitsText = given.limitsText == null ? limit : given.limitsText + ", " + limit;
             return this;
         }
 
@@ -379,7 +374,7 @@ public final class OutboundLimiter implements AutoCloseable {
             if (algorithm == null) {
                 throw new IllegalArgumentException("OutboundLimiter [" + name + "] algorithm: must not be null");
             }
-            this.algorithm = algorithm;
+            given.algorithm = algorithm;
             return this;
         }
 
@@ -412,7 +407,7 @@ public final class OutboundLimiter implements AutoCloseable {
          * @return this builder
          */
         public Builder burst(String burst) {
-            this.burst = burst;
+            given.burst = burst;
             return this;
         }
 
@@ -442,12 +437,11 @@ public final class OutboundLimiter implements AutoCloseable {
         }
 
         private OutboundSettings settings(SharedSettings shared) {
-            if (limitsText == null) {
+            if (given.limitsText == null) {
                 throw new IllegalArgumentException("OutboundLimiter [" + name + "] needs limits: builder(name, limits)"
                         + " or limit(count, period)");
             }
-            return OutboundSettings.of(name, limitsText, keyPrefix, onBackendFailure, backendTimeout, margin, shared,
-                    algorithm, burst);
+            return OutboundSettings.of(given, shared);
         }
     }
 }

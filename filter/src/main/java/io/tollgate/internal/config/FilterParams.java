@@ -63,7 +63,8 @@ public final class FilterParams {
 
     static FilterParams read(FilterConfig config, String filterKind, Collection<String> filterOnly,
             Collection<String> shared, UnaryOperator<String> lookup) {
-        return read(config.getFilterName(), config, config.getServletContext(), filterKind, filterOnly, shared, lookup);
+        return new Reader(config.getFilterName(), filterKind, filterOnly, shared, lookup)
+                .read(config, config.getServletContext());
     }
 
     /**
@@ -74,58 +75,74 @@ public final class FilterParams {
      */
     public static FilterParams readContext(ServletContext context, String owner, String kind,
             Collection<String> shared) {
-        return read(owner, null, context, kind, Collections.emptyList(), shared, Placeholders.SYSTEM);
+        return new Reader(owner, kind, Collections.emptyList(), shared, Placeholders.SYSTEM).read(null, context);
     }
 
-    private static FilterParams read(String filterName, FilterConfig config, ServletContext context,
-            String filterKind, Collection<String> filterOnly, Collection<String> shared, UnaryOperator<String> lookup) {
-        Map<String, Param> params = new LinkedHashMap<>();
-        for (String name : config == null ? Collections.<String>emptyList() : names(config.getInitParameterNames())) {
-            String origin = "init-param [" + name + "]";
-            String raw = config.getInitParameter(name);
-            if (!filterOnly.contains(name) && !shared.contains(name)) {
-                TreeSet<String> known = new TreeSet<>(filterOnly);
-                known.addAll(shared);
-                throw new InvalidSettingException(origin + " was [" + UriPasswords.mask(raw) + "]: " + filterKind
-                        + " has no such setting; its settings are " + known + suffix(filterName));
-            }
-            put(params, name, origin, raw, lookup, filterName);
-        }
-        if (context != null) {
-            for (String contextName : names(context.getInitParameterNames())) {
-                if (!contextName.startsWith(CONTEXT_PARAM_PREFIX)) {
-                    continue;
-                }
-                String name = contextName.substring(CONTEXT_PARAM_PREFIX.length());
-                String origin = "context-param [" + contextName + "]";
-                String raw = context.getInitParameter(contextName);
-                if (!shared.contains(name)) {
-                    TreeSet<String> contextNames = new TreeSet<>();
-                    shared.forEach(n -> contextNames.add(CONTEXT_PARAM_PREFIX + n));
-                    throw new InvalidSettingException(origin + " was [" + UriPasswords.mask(raw)
-                            + "]: not a shared Tollgate setting; context-params may set " + contextNames
-                            + " (other settings are init-params of each filter)" + suffix(filterName));
-                }
-                if (!params.containsKey(name)) {
-                    put(params, name, origin, raw, lookup, filterName);
-                }
-            }
-        }
-        return new FilterParams(filterName, params, context == null ? null : context.getContextPath());
-    }
+    /** One read of a filter's (or a component's) params: what it takes, and where placeholders resolve. */
+    private static final class Reader {
+        private final String filterName;
+        private final String filterKind;
+        private final Collection<String> filterOnly;
+        private final Collection<String> shared;
+        private final UnaryOperator<String> lookup;
+        private final Map<String, Param> params = new LinkedHashMap<>();
 
-    private static void put(Map<String, Param> params, String name, String origin, String raw,
-            UnaryOperator<String> lookup, String filterName) {
-        String text = raw == null ? "" : raw.trim();
-        String value;
-        try {
-            value = Placeholders.resolve(text, lookup).trim();
-        } catch (IllegalArgumentException e) {
-            throw new InvalidSettingException(origin + " was [" + UriPasswords.mask(text) + "]: " + e.getMessage()
-                    + suffix(filterName));
+        Reader(String filterName, String filterKind, Collection<String> filterOnly, Collection<String> shared,
+                UnaryOperator<String> lookup) {
+            this.filterName = filterName;
+            this.filterKind = filterKind;
+            this.filterOnly = filterOnly;
+            this.shared = shared;
+            this.lookup = lookup;
         }
-        if (!value.isEmpty()) {
-            params.put(name, new Param(origin, text, value));
+
+        FilterParams read(FilterConfig config, ServletContext context) {
+            for (String name : config == null ? Collections.<String>emptyList() : names(config.getInitParameterNames())) {
+                String origin = "init-param [" + name + "]";
+                String raw = config.getInitParameter(name);
+                if (!filterOnly.contains(name) && !shared.contains(name)) {
+                    TreeSet<String> known = new TreeSet<>(filterOnly);
+                    known.addAll(shared);
+                    throw new InvalidSettingException(origin + " was [" + UriPasswords.mask(raw) + "]: " + filterKind
+                            + " has no such setting; its settings are " + known + suffix(filterName));
+                }
+                put(name, origin, raw);
+            }
+            if (context != null) {
+                for (String contextName : names(context.getInitParameterNames())) {
+                    if (!contextName.startsWith(CONTEXT_PARAM_PREFIX)) {
+                        continue;
+                    }
+                    String name = contextName.substring(CONTEXT_PARAM_PREFIX.length());
+                    String origin = "context-param [" + contextName + "]";
+                    String raw = context.getInitParameter(contextName);
+                    if (!shared.contains(name)) {
+                        TreeSet<String> contextNames = new TreeSet<>();
+                        shared.forEach(n -> contextNames.add(CONTEXT_PARAM_PREFIX + n));
+                        throw new InvalidSettingException(origin + " was [" + UriPasswords.mask(raw)
+                                + "]: not a shared Tollgate setting; context-params may set " + contextNames
+                                + " (other settings are init-params of each filter)" + suffix(filterName));
+                    }
+                    if (!params.containsKey(name)) {
+                        put(name, origin, raw);
+                    }
+                }
+            }
+            return new FilterParams(filterName, params, context == null ? null : context.getContextPath());
+        }
+
+        private void put(String name, String origin, String raw) {
+            String text = raw == null ? "" : raw.trim();
+            String value;
+            try {
+                value = Placeholders.resolve(text, lookup).trim();
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingException(origin + " was [" + UriPasswords.mask(text) + "]: " + e.getMessage()
+                        + suffix(filterName));
+            }
+            if (!value.isEmpty()) {
+                params.put(name, new Param(origin, text, value));
+            }
         }
     }
 

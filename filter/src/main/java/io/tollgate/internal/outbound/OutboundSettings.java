@@ -46,15 +46,39 @@ public final class OutboundSettings {
         this.maxWait = maxWait;
     }
 
+    /** What an OutboundLimiter's builder was given, as given (null: not given). */
+    public static final class Given {
+        final String name;
+        /** The limits, {@code COUNT/PERIOD} comma-separated. */
+        public String limitsText;
+        public String keyPrefix;
+        public BackendFailurePolicy onBackendFailure;
+        public Duration backendTimeout;
+        public Duration margin;
+        public Algorithm algorithm = Algorithm.SLIDING_LOG;
+        public String burst;
+
+        public Given(String name, String limitsText) {
+            this.name = name;
+            this.limitsText = limitsText;
+        }
+    }
+
     /**
-     * Checks what a builder was given; each nullable argument not given falls back to {@code shared}, or
-     * without it to the shared settings' default.
+     * Checks what a builder was given; each setting not given falls back to {@code shared}, or without it
+     * to the shared settings' default.
      *
      * @throws IllegalArgumentException naming a bad name or limit
      */
-    public static OutboundSettings of(String name, String limitsText, String keyPrefix,
-            BackendFailurePolicy onBackendFailure, Duration backendTimeout, Duration margin, SharedSettings shared,
-            Algorithm algorithm, String burst) {
+    public static OutboundSettings of(Given given, SharedSettings shared) {
+        String name = given.name;
+        String limitsText = given.limitsText;
+        String keyPrefix = given.keyPrefix;
+        BackendFailurePolicy onBackendFailure = given.onBackendFailure;
+        Duration backendTimeout = given.backendTimeout;
+        Duration margin = given.margin;
+        Algorithm algorithm = given.algorithm;
+        String burst = given.burst;
         try {
             Policy.checkName(name);
         } catch (IllegalArgumentException e) {

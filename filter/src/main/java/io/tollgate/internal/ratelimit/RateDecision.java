@@ -34,15 +34,20 @@ public final class RateDecision {
         this.exactWait = exactWait;
     }
 
-    /**
-     * An engine's answer.
-     *
-     * @param permitId  what {@link RateLimiter#release} needs to give the permits back; null when nothing was taken
-     * @param exactWait false when the waits are only upper bounds (such a rejection is not remembered in process)
-     */
+    /** An engine's answer, its waits exact, with nothing to give back (see {@link #withPermit}). */
     public static RateDecision of(boolean admitted, List<Limit> limits, long[] remaining, long[] waitMillis,
-            String key, String permitId, boolean exactWait) {
-        return new RateDecision(admitted, limits, remaining, waitMillis, key, permitId, false, exactWait);
+            String key) {
+        return new RateDecision(admitted, limits, remaining, waitMillis, key, null);
+    }
+
+    /** This decision with {@code permitId}: what {@link RateLimiter#release} needs to give the permits back. */
+    public RateDecision withPermit(String permitId) {
+        return new RateDecision(admitted, limits, remaining, waitMillis, key, permitId, remembered, exactWait);
+    }
+
+    /** This decision with its waits only upper bounds (such a rejection is not remembered in process). */
+    public RateDecision withUpperBoundWaits() {
+        return new RateDecision(admitted, limits, remaining, waitMillis, key, permitId, remembered, false);
     }
 
     /**

@@ -44,7 +44,7 @@ public final class RateLimitResponses {
             List<Limit> limits = policies.get(i).limits();
             long[] waits = new long[limits.size()];
             java.util.Arrays.fill(waits, wait);
-            decisions[i] = RateDecision.of(false, limits, new long[limits.size()], waits, null, null, false);
+            decisions[i] = RateDecision.of(false, limits, new long[limits.size()], waits, null).withUpperBoundWaits();
         }
         return decisions;
     }

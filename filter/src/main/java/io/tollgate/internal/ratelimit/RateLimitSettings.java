@@ -6,6 +6,7 @@ import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.InvalidSettingException;
 import io.tollgate.internal.config.SharedSettings;
 import io.tollgate.internal.runtime.CommonSettings;
+import io.tollgate.internal.runtime.FilterLifecycle;
 import io.tollgate.internal.config.SettingFormats;
 import io.tollgate.internal.http.ClientIpResolver;
 
@@ -18,7 +19,7 @@ import java.util.List;
 import java.util.Set;
 
 /** Everything a RateLimitFilter was configured with, parsed and checked once in {@code init()}. */
-public final class RateLimitSettings {
+public final class RateLimitSettings implements FilterLifecycle.Settings {
 
     /** One or more COUNT/PERIOD. */
     public static final String PARAM_LIMITS = "limits";

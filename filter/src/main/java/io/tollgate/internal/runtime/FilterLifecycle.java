@@ -24,7 +24,14 @@ import java.util.function.Supplier;
  * What every Tollgate filter sets up in {@code init()} and takes down in {@code destroy()}: its settings,
  * its lease on the webapp's Redis client, its view of Redis's health, its MBean and its log lines.
  */
-public final class FilterLifecycle<S> {
+public final class FilterLifecycle<S extends FilterLifecycle.Settings> {
+
+    /** A filter's settings: they carry the settings every Tollgate filter shares. */
+    public interface Settings {
+        /** The Redis and fallback settings ({@code tollgate.*} context-params or init-params). */
+        SharedSettings shared();
+    }
+
 
     private final String kind;
     private final String logPrefix;
@@ -35,13 +42,12 @@ public final class FilterLifecycle<S> {
     private final BackendAccess redis;
     private ObjectName mbean;
 
-    private FilterLifecycle(String kind, String logPrefix, Logger log, S settings, SharedSettings shared,
-            RedissonClients.Lease lease) {
+    private FilterLifecycle(String kind, String logPrefix, Logger log, S settings, RedissonClients.Lease lease) {
         this.kind = kind;
         this.logPrefix = logPrefix;
         this.log = log;
         this.settings = settings;
-        this.shared = shared;
+        this.shared = settings.shared();
         this.lease = lease;
         this.redis = new BackendAccess(logPrefix, shared.onBackendFailure(), shared.backendTimeout(), shared.maxWait());
     }
@@ -52,11 +58,10 @@ public final class FilterLifecycle<S> {
      * @param kind   the filter's simple class name
      * @param names  the names only this filter takes
      * @param parse  the filter's settings parser
-     * @param sharedOf the shared settings within the filter's
      * @throws ServletException naming the first bad setting
      */
-    public static <S> FilterLifecycle<S> start(FilterConfig config, String kind, Logger log, List<String> names,
-            Function<FilterParams, S> parse, Function<S, SharedSettings> sharedOf) throws ServletException {
+    public static <S extends Settings> FilterLifecycle<S> start(FilterConfig config, String kind, Logger log,
+            List<String> names, Function<FilterParams, S> parse) throws ServletException {
         String logPrefix = "Tollgate " + kind + " [" + config.getFilterName() + "]";
         FilterParams params;
         S settings;
@@ -66,7 +71,7 @@ public final class FilterLifecycle<S> {
         } catch (InvalidSettingException e) {
             throw failed(config, log, logPrefix, new ServletException(e.getMessage()));
         }
-        SharedSettings shared = sharedOf.apply(settings);
+        SharedSettings shared = settings.shared();
         RedissonClients.Lease lease;
         try {
             lease = RedissonClients.acquire(config.getServletContext(), shared);
@@ -78,7 +83,7 @@ public final class FilterLifecycle<S> {
             throw failed(config, log, logPrefix, new ServletException(params.invalid(SharedSettings.PARAM_REDISSON_CONFIG,
                     UriPasswords.mask(e.getMessage())).getMessage()));
         }
-        return new FilterLifecycle<>(kind, logPrefix, log, settings, shared, lease);
+        return new FilterLifecycle<>(kind, logPrefix, log, settings, lease);
     }
 
     /**

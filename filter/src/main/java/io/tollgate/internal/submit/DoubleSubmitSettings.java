@@ -7,6 +7,7 @@ import io.tollgate.internal.config.SettingFormats;
 import io.tollgate.internal.http.ClientIpResolver;
 import io.tollgate.internal.http.HttpToken;
 import io.tollgate.internal.runtime.CommonSettings;
+import io.tollgate.internal.runtime.FilterLifecycle;
 
 
 import java.time.Duration;
@@ -15,7 +16,7 @@ import java.util.Collections;
 import java.util.List;
 
 /** Everything a DoubleSubmitFilter was configured with, parsed and checked once in {@code init()}. */
-public final class DoubleSubmitSettings {
+public final class DoubleSubmitSettings implements FilterLifecycle.Settings {
 
     /** Default of {@code methods} for this filter. */
     public static final String DEFAULT_METHODS = "POST,PUT,PATCH,DELETE";

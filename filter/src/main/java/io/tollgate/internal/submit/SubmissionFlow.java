@@ -12,6 +12,7 @@ import io.tollgate.internal.submit.SubmissionGuard.SubmissionState;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +52,8 @@ public final class SubmissionFlow {
 
     private final DoubleSubmitSettings settings;
     private final SubmissionGuard shared;
+    /** The shared guard when it is Redis's (null when a test stands another guard in for it). */
+    private final RedisSubmissionGuard redisGuard;
     private final StorageBudget storage;
     private final BackendAccess redis;
     private final String logPrefix;
@@ -74,6 +77,7 @@ public final class SubmissionFlow {
             BackendAccess redis, String logPrefix) {
         this.settings = settings;
         this.shared = shared;
+        this.redisGuard = shared instanceof RedisSubmissionGuard ? (RedisSubmissionGuard) shared : null;
         this.storage = storage;
         this.redis = redis;
         this.logPrefix = logPrefix;
@@ -84,6 +88,54 @@ public final class SubmissionFlow {
         for (int i = 0; i < counts.length; i++) {
             counts[i] = new LongAdder();
         }
+    }
+
+    /**
+     * Whether {@code replicaAcks} can be kept, checked at start-up: it needs replicas, so a single server
+     * configured ({@code singleServer}), or a Redis that answers with fewer replicas acknowledging a write
+     * than it asks for (asked once {@code connected}), would fail every claim. A Redis that does
+     * not answer yet passes (the webapp deploys, and each request learns it): a WARN says so.
+     *
+     * @return the rule broken, for the start-up error, or null
+     */
+    public String replicasUnfit(boolean singleServer, boolean connected) {
+        if (settings.replicaAcks() == 0) {
+            return null;
+        }
+        if (singleServer) {
+            return "needs replicas, and the Redis configured is a single server: name a sentinel, cluster,"
+                    + " replicated or master/slave setup in redissonConfig, or set replicaAcks to 0";
+        }
+        if (!connected || redisGuard == null) {
+            return null;
+        }
+        Integer acks = redis.await(() -> redisGuard.replicasAcknowledging(settings.shared().keyPrefix()),
+                settings.shared().backendTimeout(), null);
+        if (acks == null) {
+            LOG.warn("{} could not check that {} replica(s) acknowledge writes (replicaAcks): Redis did not answer"
+                    + " within backendTimeout", logPrefix, settings.replicaAcks());
+            return null;
+        }
+        return acks >= settings.replicaAcks() ? null : "only " + acks + " replica(s) acknowledged"
+                + " a write within " + settings.shared().backendTimeout().dividedBy(2).toMillis()
+                + " ms, so every claim would fail";
+    }
+
+    /** The flow on Redis: the shared guard and the per-client storage bound on {@code client}. */
+    public static SubmissionFlow onRedis(DoubleSubmitSettings settings, RedissonClient client, BackendAccess redis,
+            String logPrefix) {
+        // WAIT gets half of backendTimeout, so that its answer (and the release of an unacknowledged claim)
+        // arrives within it
+        RedisSubmissionGuard guard = new RedisSubmissionGuard(client, settings.replicaAcks(),
+                settings.shared().backendTimeout().dividedBy(2));
+        ClientStorage storage = new ClientStorage(client, settings.shared().keyPrefix(),
+                settings.maxStoredBytesPerClient(), settings.keyWindow());
+        return new SubmissionFlow(settings, guard, storage, redis, logPrefix);
+    }
+
+    /** A first, harmless call that makes the client connect (at start-up). */
+    public CompletionStage<?> connect() {
+        return redisGuard.connect(settings.shared().keyPrefix());
     }
 
     /** How many guarded requests got this answer so far (the MXBean's counters). */

@@ -102,7 +102,7 @@ public final class RRateLimiterEngine implements Engine {
                 wait[i] = limits.get(i).period().toMillis();
             }
             return room ? acquireAll(key, limits)
-                    : CompletableFuture.completedFuture(RateDecision.of(false, limits, remaining, wait, key, null, false));
+                    : CompletableFuture.completedFuture(RateDecision.of(false, limits, remaining, wait, key).withUpperBoundWaits());
         });
     }
 
@@ -134,7 +134,8 @@ public final class RRateLimiterEngine implements Engine {
                     remaining[i] = Math.max(0, Math.min(a[1] + 1, limit.count()));
                 }
             }
-            return RateDecision.of(admitted, limits, remaining, wait, key, admitted ? TAKEN : null, false);
+            return RateDecision.of(admitted, limits, remaining, wait, key).withPermit(admitted ? TAKEN : null)
+                    .withUpperBoundWaits();
         });
     }
 

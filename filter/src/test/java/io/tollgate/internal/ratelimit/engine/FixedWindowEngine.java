@@ -53,8 +53,8 @@ final class FixedWindowEngine implements Engine {
         long[] wait = new long[limits.size()];
         remaining[0] = limit.count() - w[1];
         wait[0] = admitted ? 0 : start + period - now;
-        return CompletableFuture.completedFuture(RateDecision.of(admitted, limits, remaining, wait, key,
-                admitted ? key : null, true));
+        return CompletableFuture.completedFuture(RateDecision.of(admitted, limits, remaining, wait, key)
+                .withPermit(admitted ? key : null));
     }
 
     @Override
