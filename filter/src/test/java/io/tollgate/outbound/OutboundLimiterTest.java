@@ -241,11 +241,18 @@ class OutboundLimiterTest {
                     assertTrue(allow.tryAcquire());
                     assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 300 + 100);
                     int granted = 0;
-                    // a hung Redis is down once at least 5 recent calls (half or more of them) timed out
-                    for (int i = 0; i < 8; i++) {
-                        granted += local.tryAcquire() ? 1 : 0;
+                    // a hung Redis is down once at least 5 recent calls (half or more of them) timed out; until
+                    // then a late call gets no permit (exact while Redis is up), after it the local limiter decides
+                    for (int i = 0; i < 12; i++) {
+                        boolean before = local.backendState() == io.tollgate.BackendState.DOWN;
+                        start = System.nanoTime();
+                        boolean permit = local.tryAcquire();
+                        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 300 + 100);
+                        assertTrue(before || !permit || local.backendState() == io.tollgate.BackendState.DOWN,
+                                "a permit without Redis while it counted as up");
+                        granted += permit ? 1 : 0;
                     }
-                    assertEquals(5, granted);
+                    assertEquals(5, granted, "the local limit, once Redis is down");
                     assertEquals(io.tollgate.BackendState.DOWN, local.backendState());
                 } finally {
                     redis.resume();

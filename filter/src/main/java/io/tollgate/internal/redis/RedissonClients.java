@@ -106,7 +106,7 @@ public final class RedissonClients {
             shared = registry.get(signature);
             if (shared == null) {
                 Config config = config(context, settings);
-                rehearseShutdown(config);
+                rehearseShutdown(config, settings.backendTimeout());
                 shared = new Shared(ContainerThreads.call(() -> Redisson.create(config)));
                 registry.put(signature, shared);
             }
@@ -238,12 +238,19 @@ public final class RedissonClients {
      * Loads, while the webapp's jars can still be read, the classes Redisson's shutdown needs: a client made
      * with the same settings, connected and shut down at once. Without it, an exploded webapp whose folder
      * is deleted (the container then undeploys it) fails its shutdown on the first class not loaded yet,
-     * leaving the client's threads and connections behind. A Redis that is down makes the rehearsal partial:
+     * leaving the client's threads and connections behind. Its response timeout is at most
+     * {@code backendTimeout}, so a hung Redis holds the deploy no longer. A Redis that is down makes the rehearsal partial:
      * {@link #shutdown} still stops the threads.
      */
-    private static void rehearseShutdown(Config config) {
-        Config rehearsal = new Config(config);
+    private static void rehearseShutdown(Config config, java.time.Duration backendTimeout) {
+        Editable rehearsal = new Editable(config);
         rehearsal.setLazyInitialization(false);
+        // against a Redis that answers nothing the rehearsal's connect waits its response timeout (maxWait):
+        // the deploy waits only backendTimeout
+        BaseConfig<?> servers = rehearsal.servers();
+        if (servers != null && servers.getTimeout() > backendTimeout.toMillis()) {
+            servers.setTimeout((int) backendTimeout.toMillis());
+        }
         ContainerThreads.call(() -> {
             RedissonClient client;
             try {
