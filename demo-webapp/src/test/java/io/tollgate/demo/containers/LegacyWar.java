@@ -61,6 +61,15 @@ final class LegacyWar {
 
     /** As {@link #explode(Container.Kind, Path)}; without {@code lib/optional/} unless {@code optional}. */
     static Path explode(Container.Kind kind, Path dir, boolean optional) throws IOException {
+        return explode(kind, dir, optional, null);
+    }
+
+    /**
+     * As {@link #explode(Container.Kind, Path, boolean)}; with {@code appRedisson} (a folder of jars), a WAR
+     * that already ships Redisson: its own servlet ({@code /own}) uses those jars, and from the bundle's
+     * {@code lib/} it takes only what INSTALL.md says to copy then: {@code tollgate-filter}.
+     */
+    static Path explode(Container.Kind kind, Path dir, boolean optional, Path appRedisson) throws IOException {
         Path webInf = Files.createDirectories(dir.resolve("WEB-INF"));
         Path lib = Files.createDirectories(webInf.resolve("lib"));
         try (ZipInputStream zin = new ZipInputStream(Files.newInputStream(bundle(kind.javax)))) {
@@ -71,13 +80,22 @@ final class LegacyWar {
                         Files.copy(zin, lib.resolve(name.substring("lib/optional/".length())));
                     }
                 } else if (name.startsWith("lib/") && name.endsWith(".jar")) {
-                    Files.copy(zin, lib.resolve(name.substring("lib/".length())));
+                    String jar = name.substring("lib/".length());
+                    if (appRedisson == null || jar.startsWith("tollgate-filter-")) {
+                        Files.copy(zin, lib.resolve(jar));
+                    }
                 } else if (name.equals("web.xml")) {
                     String xml = new String(zin.readAllBytes(), StandardCharsets.UTF_8);
                     String servlet = "<servlet><servlet-name>app</servlet-name>"
                             + "<servlet-class>legacy.LegacyServlet</servlet-class></servlet>\n"
                             + "  <servlet-mapping><servlet-name>app</servlet-name>"
                             + "<url-pattern>/</url-pattern></servlet-mapping>";
+                    if (appRedisson != null) {
+                        servlet += "\n  <servlet><servlet-name>own</servlet-name>"
+                                + "<servlet-class>legacy.LegacyRedisServlet</servlet-class></servlet>\n"
+                                + "  <servlet-mapping><servlet-name>own</servlet-name>"
+                                + "<url-pattern>/own</url-pattern></servlet-mapping>";
+                    }
                     if (!xml.contains("<!-- your servlets -->")) {
                         throw new IOException("the bundle's web.xml has no '<!-- your servlets -->' line");
                     }
@@ -85,13 +103,38 @@ final class LegacyWar {
                 }
             }
         }
-        compileServlet(kind, Files.createDirectories(webInf.resolve("classes")));
+        List<Path> appJars = new ArrayList<>();
+        if (appRedisson != null) {
+            try (Stream<Path> jars = Files.list(appRedisson)) {
+                for (Path jar : jars.filter(j -> j.toString().endsWith(".jar")).collect(Collectors.toList())) {
+                    appJars.add(Files.copy(jar, lib.resolve(jar.getFileName())));
+                }
+            }
+            if (appJars.isEmpty()) {
+                throw new IOException("no jars in " + appRedisson + ": the build copies them there (mvn verify)");
+            }
+        }
+        Path classes = Files.createDirectories(webInf.resolve("classes"));
+        compileServlet(kind, classes, "LegacyServlet", List.of());
+        if (appRedisson != null) {
+            compileServlet(kind, classes, "LegacyRedisServlet", appJars);
+        }
         return dir;
+    }
+
+    /** The Redisson 3.x jars of a legacy app that already has Redisson, as the build copied them. */
+    static Path appRedisson3() {
+        return Paths.get(System.getProperty("tollgate.legacyApp.redisson3", "target/legacy-app/redisson-3"));
     }
 
     /** The same webapp as a {@code .war} file. */
     static Path war(Container.Kind kind, Path work) throws IOException {
-        Path dir = explode(kind, work.resolve("legacy"));
+        return war(kind, work, null);
+    }
+
+    /** As {@link #explode(Container.Kind, Path, boolean, Path)} (with the SLF4J provider), as a {@code .war} file. */
+    static Path war(Container.Kind kind, Path work, Path appRedisson) throws IOException {
+        Path dir = explode(kind, work.resolve("legacy"), true, appRedisson);
         Path war = work.resolve("legacy.war");
         try (OutputStream os = Files.newOutputStream(war); ZipOutputStream zout = new ZipOutputStream(os);
              Stream<Path> files = Files.walk(dir)) {
@@ -104,24 +147,26 @@ final class LegacyWar {
         return war;
     }
 
-    private static void compileServlet(Container.Kind kind, Path classes) throws IOException {
+    private static void compileServlet(Container.Kind kind, Path classes, String name, List<Path> libs)
+            throws IOException {
         String source;
-        try (InputStream in = LegacyWar.class.getResourceAsStream("/legacy-app/LegacyServlet.java")) {
+        try (InputStream in = LegacyWar.class.getResourceAsStream("/legacy-app/" + name + ".java")) {
             source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         if (kind.javax) {
             source = source.replace("jakarta.servlet", "javax.servlet");
         }
-        Path src = Files.createDirectories(classes.resolveSibling("src/legacy")).resolve("LegacyServlet.java");
+        Path src = Files.createDirectories(classes.resolveSibling("src/legacy")).resolve(name + ".java");
         Files.writeString(src, source);
-        String classpath;
+        List<String> classpath = new ArrayList<>();
         try (Stream<Path> jars = Files.list(kind.jars())) {
-            classpath = jars.map(Path::toString).collect(Collectors.joining(java.io.File.pathSeparator));
+            jars.map(Path::toString).forEach(classpath::add);
         }
+        libs.forEach(l -> classpath.add(l.toString()));
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        int rc = javac.run(null, errors, errors, "--release", "11", "-classpath", classpath,
-                "-d", classes.toString(), src.toString());
+        int rc = javac.run(null, errors, errors, "--release", "11", "-classpath",
+                String.join(java.io.File.pathSeparator, classpath), "-d", classes.toString(), src.toString());
         if (rc != 0) {
             throw new IOException("javac failed: " + errors.toString(StandardCharsets.UTF_8));
         }

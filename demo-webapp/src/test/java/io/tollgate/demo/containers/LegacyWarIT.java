@@ -57,6 +57,60 @@ class LegacyWarIT {
         }
     }
 
+    /**
+     * A WAR that already ships Redisson 3.x (with Netty 4.1 and the rest of what that release depends on) and
+     * its own servlet using it; Tollgate added as INSTALL.md says for that case: {@code tollgate-filter} (and
+     * {@code slf4j-jdk14}) only, without Tollgate's Redisson 4.x and Netty 4.2. Both filters keep their
+     * contract on the app's Redisson, and the app's own Redisson calls work beside them.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Container.Kind.class, names = {"TOMCAT_10_1", "TOMCAT_9"})
+    void aWarThatAlreadyShipsRedisson3KeepsTheContractAndItsOwnRedisCalls(Container.Kind kind, RedisServer redis)
+            throws Exception {
+        try (Resp resp = redis.connect()) {
+            resp.call("FLUSHALL");
+        }
+        Path work = Files.createTempDirectory(Files.createDirectories(Container.WORK), "legacy-r3-" + kind + "-");
+        Path war = LegacyWar.war(kind, work, LegacyWar.appRedisson3());
+        List<String> lib;
+        try (ZipInputStream zin = new ZipInputStream(Files.newInputStream(war))) {
+            lib = new java.util.ArrayList<>();
+            for (ZipEntry e; (e = zin.getNextEntry()) != null; ) {
+                if (e.getName().startsWith("WEB-INF/lib/")) {
+                    lib.add(e.getName().substring("WEB-INF/lib/".length()));
+                }
+            }
+        }
+        // one Redisson, one Netty: the app's
+        assertEquals(1, lib.stream().filter(j -> j.startsWith("redisson")).count(), lib.toString());
+        assertEquals(1, lib.stream().filter(j -> j.startsWith("netty-common-")).count(), lib.toString());
+        assertTrue(lib.stream().anyMatch(j -> j.startsWith("redisson-3.")), lib.toString());
+        assertTrue(lib.stream().filter(j -> j.startsWith("netty-")).allMatch(j -> j.contains("-4.1.")), lib.toString());
+        try (Container c = Container.deployAlone(kind, war, redis.url()); Resp resp = redis.connect()) {
+            HttpResponse<String> own = Http.get(c.uri("/own"));
+            assertEquals(200, own.statusCode(), own.body());
+            assertEquals("1", own.body());
+            assertTrue(own.headers().firstValue("X-Redisson").orElse("").startsWith("3."), own.headers().toString());
+
+            HttpResponse<String> first = Http.get(c.uri("/api/quote"));
+            assertEquals(200, first.statusCode(), first.body());
+            assertEquals("\"api\";q=100;w=60", first.headers().firstValue("RateLimit-Policy").orElse(""));
+            for (int i = 1; i < 100; i++) {
+                assertEquals(200, Http.get(c.uri("/api/quote")).statusCode(), "request " + (i + 1));
+            }
+            Contract.assertRejectedBy("api", Http.get(c.uri("/api/quote")));
+            Contract.assertOneOfFiveIdenticalSubmitsRuns(c.uri("/orders/pay"), "{\"pay\":\"r3-" + kind + "\"}");
+            assertEquals("1", Http.get(c.uri("/count")).body(), "submits that reached the servlet");
+
+            assertEquals("2", Http.get(c.uri("/own")).body());
+            assertEquals("2", String.valueOf(resp.call("GET", "legacy:own")));
+            // the limit was kept in Redis, through the app's Redisson
+            assertFalse(resp.keys("*{api:*").isEmpty(), "no rate-limit key in Redis");
+            assertTrue(c.log().contains("Tollgate RateLimitFilter [api] started"), c.log());
+            assertFalse(c.log().contains("cannot use the Redisson"), c.log());
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = Container.Kind.class, names = "TOMCAT_9")
     void aBadInitParamIsLoggedByTollgateOnceAtError(Container.Kind kind, RedisServer redis) throws Exception {
