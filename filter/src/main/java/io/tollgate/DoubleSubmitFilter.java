@@ -2,6 +2,7 @@ package io.tollgate;
 
 import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
+import io.tollgate.internal.http.FirstPass;
 import io.tollgate.internal.runtime.CommonSettings;
 import io.tollgate.internal.runtime.FilterLifecycle;
 import io.tollgate.internal.submit.ClientStorage;
@@ -149,6 +150,7 @@ public final class DoubleSubmitFilter implements Filter {
     private FilterLifecycle<DoubleSubmitSettings> runtime;
     private DoubleSubmitSettings settings;
     private SubmissionFlow flow;
+    private FirstPass firstPass;
     /** Bytes of request bodies being held now, against maxBufferedBytes. */
     private final AtomicLong bytesHeld = new AtomicLong();
 
@@ -164,6 +166,7 @@ public final class DoubleSubmitFilter implements Filter {
         ClientStorage storage = new ClientStorage(runtime.client(), settings.shared().keyPrefix(),
                 settings.maxStoredBytesPerClient(), settings.keyWindow());
         flow = new SubmissionFlow(settings, guard, storage, runtime.redis(), runtime.logPrefix());
+        firstPass = new FirstPass("DoubleSubmitFilter", config.getFilterName());
         DoubleSubmitMetrics metrics = new DoubleSubmitMetrics(runtime.redis(), settings.toString(), flow::count,
                 flow::staleCompletions);
         if (settings.replicaAcks() > 0 && runtime.client().getConfig().isSingleConfig()) {
@@ -217,6 +220,11 @@ public final class DoubleSubmitFilter implements Filter {
         }
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
+        if (!firstPass.claim(request)) {
+            // a forward, include, async or error dispatch of a request already decided: never its own repeat
+            chain.doFilter(request, response);
+            return;
+        }
         SubmissionFlow.Intake in = flow.intake(request, response);
         if (in.next() != Submission.Next.RUN) {
             if (in.next() == Submission.Next.PASS) {
