@@ -76,16 +76,14 @@ public final class DoubleSubmitResponses {
 
     private static void replay(HttpServletResponse response, SubmissionRecord record) throws IOException {
         response.setStatus(record.status());
-        // headers an earlier filter already set for this request (CORS, say) stay as they are
+        // headers an earlier filter already set for this request (CORS, say) stay as they are; not the
+        // Content-Type, which belongs to the stored body (an earlier filter's default would mislabel it)
         Set<String> present = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         present.addAll(response.getHeaderNames());
         for (String[] h : record.headers()) {
-            if (present.contains(h[0])) {
-                continue;
-            }
             if (h[0].equalsIgnoreCase("Content-Type")) {
                 response.setContentType(h[1]);
-            } else {
+            } else if (!present.contains(h[0])) {
                 response.addHeader(h[0], h[1]);
             }
         }
