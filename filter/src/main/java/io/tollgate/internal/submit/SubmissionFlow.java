@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * The double-submit protocol, for one DoubleSubmitFilter: which requests are guarded, the claim (this
@@ -323,13 +324,14 @@ public final class SubmissionFlow {
                 }
             }
             if (s.sharedHeld()) {
-                whenStored(s, failed ? shared.abandon(s.id(), s.owner())
-                        : shared.complete(s.id(), s.owner(), s.token(), record, s.keep()));
+                byte[] kept = record;
+                whenStored(s, failed ? safely(() -> shared.abandon(s.id(), s.owner()))
+                        : safely(() -> shared.complete(s.id(), s.owner(), s.token(), kept, s.keep())));
             }
             return;
         }
         byte[] full = record;
-        whenStored(s, storage.take(s.client(), full.length)
+        whenStored(s, safely(() -> storage.take(s.client(), full.length))
                 .exceptionally(e -> false) // not counted, not kept: the marker still stops repeats
                 .thenCompose(fits -> {
                     // this instance keeps what Redis keeps: a repeat gets the same answer on every instance
@@ -337,8 +339,20 @@ public final class SubmissionFlow {
                     if (localGuard != null) {
                         localGuard.complete(s.id(), s.owner(), kept, s.keep());
                     }
-                    return shared.complete(s.id(), s.owner(), s.token(), kept, s.keep());
+                    return safely(() -> shared.complete(s.id(), s.owner(), s.token(), kept, s.keep()));
                 }));
+    }
+
+    /**
+     * The call's stage; one that throws instead of failing its stage (a Redis call can, before it is sent)
+     * becomes a failed stage, so that every failure takes the same path: the lock released, a WARN.
+     */
+    private static <T> CompletionStage<T> safely(Supplier<CompletionStage<T>> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException | LinkageError e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
     }
 
     /** A failure to store or release is the client's no more: the lock is released and a WARN says why. */
@@ -369,7 +383,12 @@ public final class SubmissionFlow {
                 return;
             }
             redis.failedUnwatched(cause);
-            shared.abandon(s.id(), s.owner()); // not held until lockLease: the client has its answer, a retry may run
+            // not held until lockLease: the client has its answer, a retry may run
+            safely(() -> shared.abandon(s.id(), s.owner())).whenComplete((released, again) -> {
+                if (again != null) {
+                    LOG.debug("{} could not release a lock either (it ends with lockLease): {}", logPrefix, again.toString());
+                }
+            });
             long now = System.nanoTime();
             long next = nextStoreWarning.get();
             if (now - next >= 0 && nextStoreWarning.compareAndSet(next, now + TimeUnit.SECONDS.toNanos(10))) {
