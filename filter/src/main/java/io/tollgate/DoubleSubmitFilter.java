@@ -164,7 +164,7 @@ public final class DoubleSubmitFilter implements Filter {
         RedisSubmissionGuard guard = new RedisSubmissionGuard(runtime.client(), settings.replicaAcks(),
                 settings.shared().backendTimeout().dividedBy(2));
         ClientStorage storage = new ClientStorage(runtime.client(), settings.shared().keyPrefix(),
-                settings.maxStoredBytesPerClient(), settings.keyWindow());
+                settings.maxStoredBytesPerClient());
         flow = new SubmissionFlow(settings, guard, storage, runtime.redis(), runtime.logPrefix());
         firstPass = new FirstPass("DoubleSubmitFilter", config.getFilterName());
         DoubleSubmitMetrics metrics = new DoubleSubmitMetrics(runtime.redis(), settings.toString(), flow::count,

@@ -52,7 +52,7 @@ class FailedStoreTest {
                                                         k.toString().startsWith("redisson_lock__channel:"))) {
                                                     throw new RedisException("completion thrown before it was sent");
                                                 }
-                                                if (failStorage.get() && keys.size() == 1
+                                                if (failStorage.get() && keys.size() == 2
                                                         && keys.get(0).toString().endsWith(":stored")) {
                                                     throw new RedisException("counter thrown before it was sent");
                                                 }

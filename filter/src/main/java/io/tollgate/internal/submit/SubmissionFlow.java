@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -46,8 +47,8 @@ public final class SubmissionFlow {
 
     /** Counts a stored response's bytes against its client's bound ({@code maxStoredBytesPerClient}). */
     public interface StorageBudget {
-        /** True when {@code bytes} more fit within the client's bound (and are now counted). */
-        CompletionStage<Boolean> take(String client, long bytes);
+        /** True when {@code bytes} more fit within the client's bound (and are now counted, for {@code keep}). */
+        CompletionStage<Boolean> take(String client, long bytes, Duration keep);
     }
 
     private final DoubleSubmitSettings settings;
@@ -331,7 +332,7 @@ public final class SubmissionFlow {
             return;
         }
         byte[] full = record;
-        whenStored(s, safely(() -> storage.take(s.client(), full.length))
+        whenStored(s, safely(() -> storage.take(s.client(), full.length, s.keep()))
                 .exceptionally(e -> false) // not counted, not kept: the marker still stops repeats
                 .thenCompose(fits -> {
                     // this instance keeps what Redis keeps: a repeat gets the same answer on every instance
