@@ -234,6 +234,12 @@ public final class DoubleSubmitFilter implements Filter {
         }
         // bodies held at once stay within maxBufferedBytes: stalled uploads must not fill the heap
         long held = in.readsBody() ? reserve(in.bodyBytes()) : -1;
+        if (held < 0 && in.readsBody() && in.keyed() && in.bodyBytes() <= settings.maxBufferedBytes()) {
+            // read whenever there is room: unread now, it could not be compared with the first under its key
+            flow.bodyNotHeld(response);
+            return;
+        }
+        boolean releasedLater = false;
         try {
             BufferedRequest body = held >= 0 ? BufferedRequest.read(request, settings.maxBodyBytes(), in.form()) : null;
             HttpServletRequest toServlet = in.toServlet(request, body);
@@ -243,10 +249,43 @@ public final class DoubleSubmitFilter implements Filter {
             } else if (submission.next() == Submission.Next.PASS) {
                 chain.doFilter(toServlet, response);
             }
+            if (held > 0 && request.isAsyncStarted()) {
+                releasedLater = true;
+                releaseOnCompletion(request, held);
+            }
         } finally {
-            // an async request's body counts until its first thread returns, not until it completes
-            bytesHeld.addAndGet(-Math.max(0, held));
+            if (!releasedLater) {
+                bytesHeld.addAndGet(-Math.max(0, held));
+            }
         }
+    }
+
+    /** An async request's body counts against maxBufferedBytes until the request completes. */
+    private void releaseOnCompletion(HttpServletRequest request, long held) {
+        AtomicBoolean released = new AtomicBoolean();
+        request.getAsyncContext().addListener(new AsyncListener() {
+            @Override
+            public void onComplete(AsyncEvent event) {
+                if (released.compareAndSet(false, true)) {
+                    bytesHeld.addAndGet(-held);
+                }
+            }
+
+            @Override
+            public void onTimeout(AsyncEvent event) {
+                // onComplete follows
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+                // onComplete follows
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+                event.getAsyncContext().addListener(this);
+            }
+        });
     }
 
     /** Counts {@code bytes} against maxBufferedBytes: the bytes counted, or -1 when they do not fit. */

@@ -39,6 +39,17 @@ public final class DoubleSubmitResponses {
                 : "An identical request is still being processed.");
     }
 
+    /**
+     * A request with a key header whose body cannot be held now ({@code maxBufferedBytes} is in use): 503 with
+     * {@code Retry-After: 1}. Unread, it could not be compared with an earlier request under the key: a retry
+     * would get 422, or share the answer of another body.
+     */
+    public void bodyNotHeld(HttpServletResponse response) throws IOException {
+        response.setHeader("Retry-After", "1");
+        problem(response, 503, ProblemResponse.title(503), "The request body cannot be held now to compare it"
+                + " with the request first sent with this " + settings.keyHeader() + "; retry shortly.");
+    }
+
     /** Redis failed and {@code onBackendFailure} is {@code deny}: 503 with a short {@code Retry-After}. */
     public void backendUnavailable(HttpServletResponse response) throws IOException {
         ProblemResponse.write(response, 503, ProblemResponse.backendUnavailable(response,

@@ -129,6 +129,11 @@ public final class SubmissionFlow {
             return next;
         }
 
+        /** Whether the client named it with a key header. */
+        public boolean keyed() {
+            return key != null;
+        }
+
         /** Whether the body may be read ahead to fingerprint it. */
         public boolean readsBody() {
             return readable;
@@ -245,6 +250,14 @@ public final class SubmissionFlow {
         }
         answer(response, claim, s);
         return s.then(Submission.Next.ANSWERED, false);
+    }
+
+    /**
+     * A keyed request whose body would be read, but {@code maxBufferedBytes} is in use now: answered 503 (its
+     * body is read for its fingerprint whenever there is room, so that every attempt under a key compares alike).
+     */
+    public void bodyNotHeld(HttpServletResponse response) throws IOException {
+        responses.bodyNotHeld(response);
     }
 
     /** Names the submission: its key, its client scope and a fresh owner id. */
