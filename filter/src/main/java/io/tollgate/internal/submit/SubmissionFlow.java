@@ -62,9 +62,12 @@ public final class SubmissionFlow {
     private final DoubleSubmitResponses responses;
     private final LongAdder[] counts = new LongAdder[Answer.values().length];
     private final AtomicLong nextStoreWarning = new AtomicLong();
-    private final AtomicBoolean leaseWarned = new AtomicBoolean();
     private final AtomicBoolean staleWarned = new AtomicBoolean();
     private final LongAdder staleCompletions = new LongAdder();
+    private final AtomicLong leaseOverruns = new AtomicLong();
+    private final AtomicLong nextLeaseWarning = new AtomicLong();
+    /** How often the lease-overrun WARN may repeat. */
+    static final long LEASE_WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     /**
      * @param shared    the guard every instance shares (Redis)
@@ -389,10 +392,15 @@ public final class SubmissionFlow {
                 return;
             }
             if (cause instanceof IllegalMonitorStateException) {
-                if (leaseWarned.compareAndSet(false, true)) {
-                    LOG.warn("{} a request outlived its lock (lockLease {}): raise lockLease above the longest"
-                            + " request this filter guards, or a repeat may run while the first still does",
-                            logPrefix, settings.lockLease());
+                long overruns = leaseOverruns.incrementAndGet();
+                long now = System.nanoTime();
+                long next = nextLeaseWarning.get();
+                // again at most once a minute, for as long as it happens: not once per filter lifetime
+                if ((overruns == 1 || now - next >= 0)
+                        && nextLeaseWarning.compareAndSet(next, now + LEASE_WARNING_INTERVAL_NANOS)) {
+                    LOG.warn("{} a request outlived its lock (lockLease {}; {} so far): raise lockLease above the"
+                            + " longest request this filter guards, or a repeat may run while the first still does",
+                            logPrefix, settings.lockLease(), overruns);
                 }
                 return;
             }
