@@ -1,8 +1,10 @@
 package io.tollgate;
 
 import io.tollgate.internal.http.AsyncCompletion;
+import io.tollgate.internal.http.BufferBudget;
 import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
+import io.tollgate.internal.http.FirstPass;
 import io.tollgate.internal.runtime.CommonSettings;
 import io.tollgate.internal.runtime.FilterLifecycle;
 import io.tollgate.internal.submit.DoubleSubmitResponses;
@@ -21,7 +23,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Stops double submits: of N identical requests (a double-clicked "Pay", a retried "Place order") exactly
@@ -145,8 +146,8 @@ public final class DoubleSubmitFilter implements Filter {
     private FilterLifecycle<DoubleSubmitSettings> runtime;
     private DoubleSubmitSettings settings;
     private SubmissionFlow flow;
-    /** Bytes of request bodies being held now, against maxBufferedBytes. */
-    private final AtomicLong bytesHeld = new AtomicLong();
+    private FirstPass firstPass;
+    private BufferBudget buffers; // maxBufferedBytes
 
     @Override
     public void init(FilterConfig config) throws ServletException {
@@ -154,6 +155,8 @@ public final class DoubleSubmitFilter implements Filter {
                 DoubleSubmitSettings::parse);
         settings = runtime.settings();
         flow = SubmissionFlow.onRedis(settings, runtime.client(), runtime.redis(), runtime.logPrefix());
+        firstPass = new FirstPass("DoubleSubmitFilter", config.getFilterName());
+        buffers = new BufferBudget(settings.maxBufferedBytes());
         DoubleSubmitMetrics metrics = new DoubleSubmitMetrics(runtime.redis(), settings.toString(), flow::count,
                 flow::staleCompletions);
         String unfit = flow.replicasUnfit(runtime.client().getConfig().isSingleConfig(), false);
@@ -179,6 +182,11 @@ public final class DoubleSubmitFilter implements Filter {
         }
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
+        if (!firstPass.claim(request)) {
+            // a forward, include, async or error dispatch of a request already decided: never its own repeat
+            chain.doFilter(request, response);
+            return;
+        }
         SubmissionFlow.Intake in = flow.intake(request, response);
         if (in.next() != Submission.Next.RUN) {
             if (in.next() == Submission.Next.PASS) {
@@ -187,7 +195,12 @@ public final class DoubleSubmitFilter implements Filter {
             return;
         }
         // bodies held at once stay within maxBufferedBytes: stalled uploads must not fill the heap
-        long held = in.readsBody() ? reserve(in.bodyBytes()) : -1;
+        long held = in.readsBody() ? buffers.reserve(in.bodyBytes()) : -1;
+        if (held < 0 && in.readsBody() && in.keyed() && in.bodyBytes() <= settings.maxBufferedBytes()) {
+            // read whenever there is room: unread now, it could not be compared with the first under its key
+            flow.bodyNotHeld(response);
+            return;
+        }
         try {
             BufferedRequest body = held >= 0 ? BufferedRequest.read(request, settings.maxBodyBytes(), in.form()) : null;
             HttpServletRequest toServlet = in.toServlet(request, body);
@@ -198,21 +211,8 @@ public final class DoubleSubmitFilter implements Filter {
                 chain.doFilter(toServlet, response);
             }
         } finally {
-            // an async request's body counts until its first thread returns, not until it completes
-            bytesHeld.addAndGet(-Math.max(0, held));
+            buffers.release(request, held);
         }
-    }
-
-    /** Counts {@code bytes} against maxBufferedBytes: the bytes counted, or -1 when they do not fit. */
-    private long reserve(long bytes) {
-        long now;
-        do {
-            now = bytesHeld.get();
-            if (now + bytes > settings.maxBufferedBytes()) {
-                return -1;
-            }
-        } while (!bytesHeld.compareAndSet(now, now + bytes));
-        return bytes;
     }
 
     /** Runs the submission this request owns (capturing its response in replay mode), then finishes it. */

@@ -2,6 +2,7 @@ package io.tollgate;
 
 import io.tollgate.internal.redis.BackendAccess;
 import io.tollgate.internal.http.ClientIpResolver;
+import io.tollgate.internal.http.FirstPass;
 import io.tollgate.internal.redis.RedisKeys;
 import io.tollgate.internal.runtime.FilterLifecycle;
 import io.tollgate.internal.ratelimit.LocalRateLimiter;
@@ -120,6 +121,7 @@ public final class RateLimitFilter implements Filter {
     private RateLimitResponses responses;
     private RateLimitMetrics metrics;
     private String logPrefix;
+    private FirstPass firstPass;
 
     @Override
     public void init(FilterConfig config) throws ServletException {
@@ -134,6 +136,7 @@ public final class RateLimitFilter implements Filter {
         clientIps = settings.clientIpResolver();
         responses = new RateLimitResponses(settings, logPrefix);
         metrics = new RateLimitMetrics(redis, settings.toString());
+        firstPass = new FirstPass("RateLimitFilter", config.getFilterName());
         runtime.ready(config, metrics, engines::prepare);
     }
 
@@ -146,7 +149,8 @@ public final class RateLimitFilter implements Filter {
         }
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
-        if (settings.skips(request)) {
+        // one decision per request: a forward, include, async or error dispatch of it never spends again
+        if (!firstPass.claim(request) || settings.skips(request)) {
             chain.doFilter(request, response);
             return;
         }

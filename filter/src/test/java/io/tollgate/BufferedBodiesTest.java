@@ -1,5 +1,7 @@
 package io.tollgate;
 
+import io.tollgate.testing.AsyncSubmitServlet;
+import io.tollgate.testing.Conditions;
 import io.tollgate.testing.CountingServlet;
 import io.tollgate.testing.Http;
 import io.tollgate.testing.RawHttp;
@@ -55,6 +57,97 @@ class BufferedBodiesTest {
             assertEquals(409, post(app, big, "Content-Type", "application/json", "Idempotency-Key", "k-big"));
             // the servlet got every body it ran whole
             assertEquals(4, servlet.runs());
+        }
+    }
+
+    private static RawHttp.Response keyed(TestApp app, String key, String body) throws Exception {
+        return RawHttp.send(app.port(), "POST", "/pay", SubmitServlet.utf8(body), "Content-Type", "application/json",
+                "Idempotency-Key", key);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
+    void whileTheBufferIsInUseAKeyedRequestIsAskedToRetryNeverComparedUnread(TestApp.Kind kind, RedisServer redis)
+            throws Exception {
+        SubmitServlet servlet = new SubmitServlet();
+        AsyncSubmitServlet holder = new AsyncSubmitServlet();
+        String pad = "x".repeat(300);
+        try (TestApp app = kind.builder().filter(DoubleSubmitFilterTest.guard(redis, RedisExtension.uniquePrefix(),
+                        "mode", "replay", "maxBodyBytes", "4KB", "maxBufferedBytes", "4KB"))
+                .servlet("/hold", holder).servlet("/*", servlet).start()) {
+            RawHttp.Response first = keyed(app, "k-1", "{\"amount\":1,\"pad\":\"" + pad + "\"}");
+            assertEquals(201, first.status, first.body);
+            // an async request holds 3,900 of the 4,096 bytes until it completes
+            CompletableFuture<java.net.http.HttpResponse<String>> hold = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Http.post(app.uri("/hold"), "y".repeat(3900), "Content-Type", "application/octet-stream");
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            RawHttp.Response retry;
+            try {
+                assertTrue(holder.awaitStarted());
+                // the retry of a request that was buffered is not a different request (422): it is asked to retry
+                retry = keyed(app, "k-1", "{\"amount\":1,\"pad\":\"" + pad + "\"}");
+                // a new key, two different bodies: neither may run unread and answer for the other
+                RawHttp.Response b = keyed(app, "k-2", "{\"amount\":2,\"pad\":\"" + pad + "\"}");
+                RawHttp.Response c = keyed(app, "k-2", "{\"amount\":3,\"pad\":\"" + pad + "\"}");
+                assertEquals(503, b.status, b.body);
+                assertEquals(503, c.status, c.body);
+                assertEquals("1", c.header("Retry-After"));
+            } finally {
+                holder.release();
+            }
+            assertEquals(503, retry.status, retry.body);
+            assertEquals("1", retry.header("Retry-After"));
+            assertEquals(200, hold.get(20, TimeUnit.SECONDS).statusCode());
+            // with room again, it is compared whole and replayed
+            RawHttp.Response later = Conditions.await(() -> keyed(app, "k-1",
+                    "{\"amount\":1,\"pad\":\"" + pad + "\"}"), r -> r.status != 503, Duration.ofSeconds(20));
+            assertEquals("true", later.header("Idempotent-Replayed"), later.body);
+            assertEquals(first.body, later.body);
+            assertEquals(201, keyed(app, "k-2", "{\"amount\":3,\"pad\":\"" + pad + "\"}").status);
+            assertEquals(2, servlet.runs());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
+    void anAsyncRequestHoldsItsBufferedBodyUntilItCompletes(TestApp.Kind kind, RedisServer redis) throws Exception {
+        AsyncSubmitServlet servlet = new AsyncSubmitServlet();
+        String body = "{\"pad\":\"" + "x".repeat(3 * 1024) + "\"}";
+        try (TestApp app = DoubleSubmitFilterTest.app(kind, redis, servlet, "maxBodyBytes", "4KB",
+                "maxBufferedBytes", "4KB")) {
+            CompletableFuture<java.net.http.HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Http.post(app.uri("/pay"), body, "Content-Type", "application/json");
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            assertTrue(servlet.awaitStarted());
+            // the first request's thread has returned, its 3 KB are still held: no room for 3 KB more
+            CompletableFuture<RawHttp.Response> second = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return keyed(app, "k-async", body.replace('x', 'y'));
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            RawHttp.Response held;
+            try {
+                held = second.get(15, TimeUnit.SECONDS);
+            } finally {
+                servlet.release();
+            }
+            assertEquals(503, held.status, held.body);
+            assertEquals(1, servlet.runs());
+            assertEquals(200, first.get(20, TimeUnit.SECONDS).statusCode());
+            // completed: its bytes are free again
+            RawHttp.Response after = Conditions.await(() -> keyed(app, "k-async", body.replace('x', 'y')),
+                    r -> r.status != 503, Duration.ofSeconds(20));
+            assertEquals(200, after.status, after.body);
         }
     }
 

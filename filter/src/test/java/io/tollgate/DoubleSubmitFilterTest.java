@@ -434,12 +434,13 @@ class DoubleSubmitFilterTest {
                         .noneMatch(x -> x.endsWith(":lock") || x.startsWith("redisson_unlock_latch:")),
                         Duration.ofSeconds(5));
                 // ten records with their fencing tokens, and the counter of what this client keeps stored
-                // (maxStoredBytesPerClient)
-                assertEquals(21, keys.size(), keys.toString());
+                // (maxStoredBytesPerClient) with its charges (when each stored response stops counting)
+                assertEquals(22, keys.size(), keys.toString());
                 assertEquals(1, keys.stream().filter(k -> k.endsWith(":stored")).count(), keys.toString());
+                assertEquals(1, keys.stream().filter(k -> k.endsWith(":stored-charges")).count(), keys.toString());
                 assertEquals(10, keys.stream().filter(k -> k.endsWith(":fence")).count(), keys.toString());
                 for (String key : keys) {
-                    assertTrue(key.matches("shop:ds:\\{[A-Za-z0-9_-]{20}\\}:(done|stored|fence)"), key);
+                    assertTrue(key.matches("shop:ds:\\{[A-Za-z0-9_-]{20}\\}:(done|stored|stored-charges|fence)"), key);
                     long ttl = (Long) resp.call("PTTL", key);
                     assertTrue(ttl > 0, key + " ttl " + ttl);
                 }

@@ -87,10 +87,10 @@ class StoredRecordsTest {
             System.out.println("StoredRecordsTest " + kind + ": 200 random-key POSTs to a 404 grew used_memory by "
                     + grown + " bytes");
             assertTrue(grown < 2L << 20, "used_memory grew by " + grown);
-            // no record was kept (the warm-up's record and its client's counter are all there is, beside the
-            // fencing tokens of each claim, which expire with the lease)
+            // no record was kept (the warm-up's record and its client's counter and charges are all there is,
+            // beside the fencing tokens of each claim, which expire with the lease)
             Conditions.await(() -> resp.keys("t:ds:*").stream().filter(k -> !k.endsWith(":fence")).count(),
-                    n -> n == 2, Duration.ofSeconds(5));
+                    n -> n == 3, Duration.ofSeconds(5));
             // a 404 is not a result: its repeat runs again
             assertEquals(404, post(app, "/missing", "k-404").statusCode());
             assertEquals(404, post(app, "/missing", "k-404").statusCode());
@@ -144,6 +144,30 @@ class StoredRecordsTest {
             HttpResponse<String> repeat = post(app, "/csp", "k-csp");
             assertEquals(409, repeat.statusCode());
             assertEquals(1, servlet.runs.get());
+        }
+    }
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
+    void aRecordIsChargedOnlyForAsLongAsItIsKept(TestApp.Kind kind, RedisServer redis) throws Exception {
+        PagesServlet servlet = new PagesServlet();
+        String prefix = RedisExtension.uniquePrefix();
+        // records without a key live 1s; the bound holds three 60 KB answers
+        try (TestApp app = kind.builder().filter(replay(redis, prefix).param("window", "1s")
+                        .param("maxStoredBytesPerClient", "200KB")).servlet("/*", servlet).start();
+             Resp resp = redis.connect()) {
+            for (int i = 0; i < 4; i++) {
+                assertEquals(201, Http.post(app.uri("/big"), "{\"order\":" + i + "}", "Content-Type",
+                        "application/json").statusCode());
+            }
+            // every record (and marker) is gone: nothing is kept for this client any more
+            Conditions.await(() -> resp.keys(prefix + "*:done").size(), n -> n == 0, Duration.ofSeconds(10));
+            HttpResponse<String> next = Http.post(app.uri("/big"), "{\"order\":9}", "Content-Type", "application/json");
+            HttpResponse<String> repeat = Http.post(app.uri("/big"), "{\"order\":9}", "Content-Type", "application/json");
+            assertEquals(201, next.statusCode());
+            assertEquals("true", repeat.headers().firstValue("Idempotent-Replayed").orElse(null),
+                    "the expired records were still charged: " + repeat.statusCode() + " " + repeat.body());
+            assertEquals(next.body(), repeat.body());
+            assertEquals(5, servlet.runs.get());
         }
     }
 }

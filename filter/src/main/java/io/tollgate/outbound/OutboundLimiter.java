@@ -340,12 +340,13 @@ public final class OutboundLimiter implements AutoCloseable {
         /**
          * Sets the extra time each permit is held beyond its period.
          *
-         * @param margin the margin, not negative (default: 2% of the period, at least 50 ms)
+         * @param margin the margin, not negative and at most the shortest period (default: 2% of the period, at
+         *               least 50 ms)
          * @return this builder
          */
         public Builder margin(Duration margin) {
-            if (margin.isNegative()) {
-                throw new IllegalArgumentException("margin [" + margin + "] must not be negative");
+            if (margin == null || margin.isNegative()) {
+                throw new IllegalArgumentException("margin [" + margin + "] must be a duration, not negative");
             }
             given.margin = margin;
             return this;

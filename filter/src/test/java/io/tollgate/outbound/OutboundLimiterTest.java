@@ -221,6 +221,19 @@ class OutboundLimiterTest {
     }
 
     @Test
+    void aMarginThatIsMissingOrLongerThanAPeriodIsNamed() {
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> OutboundLimiter.builder("api", "20/s").margin(null));
+        assertEquals("margin [null] must be a duration, not negative", none.getMessage());
+        IllegalArgumentException huge = assertThrows(IllegalArgumentException.class,
+                () -> OutboundLimiter.builder("api", "20/s, 1000/1h").margin(Duration.ofSeconds(Long.MAX_VALUE)).build());
+        assertEquals("margin [PT2562047788015215H30M7S] must be at most the shortest period (PT1S)", huge.getMessage());
+        IllegalArgumentException longer = assertThrows(IllegalArgumentException.class,
+                () -> OutboundLimiter.builder("api", "20/s").margin(Duration.ofSeconds(2)).build());
+        assertEquals("margin [PT2S] must be at most the shortest period (PT1S)", longer.getMessage());
+    }
+
+    @Test
     void whenRedisFailsEachPolicyAnswersWithinTheTimeout() throws Exception {
         try (RedisServer redis = RedisServer.startNew()) {
             RedissonClient a = client(redis);

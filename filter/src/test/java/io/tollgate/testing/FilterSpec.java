@@ -1,7 +1,9 @@
 package io.tollgate.testing;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -12,6 +14,7 @@ public final class FilterSpec {
     final Class<? extends Filter> type;
     final Map<String, String> initParams = new LinkedHashMap<>();
     String urlPattern = "/*";
+    EnumSet<DispatcherType> dispatchers = EnumSet.of(DispatcherType.REQUEST);
 
     private FilterSpec(String name, Class<? extends Filter> type) {
         this.name = name;
@@ -34,6 +37,12 @@ public final class FilterSpec {
 
     public FilterSpec urlPattern(String pattern) {
         this.urlPattern = pattern;
+        return this;
+    }
+
+    /** The dispatches the mapping covers, as web.xml's {@code <dispatcher>} elements (default: REQUEST only). */
+    public FilterSpec dispatchers(DispatcherType first, DispatcherType... rest) {
+        this.dispatchers = EnumSet.of(first, rest);
         return this;
     }
 }

@@ -1,6 +1,5 @@
 package io.tollgate.testing;
 
-import jakarta.servlet.DispatcherType;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -46,13 +45,18 @@ final class JettyApp extends TestApp {
             for (Map.Entry<String, String> e : f.initParams.entrySet()) {
                 holder.setInitParameter(e.getKey(), e.getValue());
             }
-            context.addFilter(holder, f.urlPattern, EnumSet.of(DispatcherType.REQUEST));
+            context.addFilter(holder, f.urlPattern, EnumSet.copyOf(f.dispatchers));
         }
         spec.servlets.forEach((pattern, servlet) -> {
             ServletHolder holder = new ServletHolder(servlet);
             holder.setAsyncSupported(true);
             context.addServlet(holder, pattern);
         });
+        if (!spec.errorPages.isEmpty()) {
+            org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler errors = new org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler();
+            spec.errorPages.forEach(errors::addErrorPage);
+            context.setErrorHandler(errors);
+        }
         server.setHandler(context);
         server.start();
     }

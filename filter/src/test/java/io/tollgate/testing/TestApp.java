@@ -45,6 +45,7 @@ public abstract class TestApp implements AutoCloseable {
         final Map<String, Object> contextAttributes = new LinkedHashMap<>();
         final List<FilterSpec> filters = new ArrayList<>();
         final Map<String, HttpServlet> servlets = new LinkedHashMap<>();
+        final Map<Integer, String> errorPages = new LinkedHashMap<>();
         int maxThreads;
 
         Builder(Kind kind) {
@@ -69,6 +70,12 @@ public abstract class TestApp implements AutoCloseable {
         /** A servlet at a URL pattern (async supported). */
         public Builder servlet(String urlPattern, HttpServlet servlet) {
             servlets.put(urlPattern, servlet);
+            return this;
+        }
+
+        /** An {@code <error-page>}: responses with this status are rendered by an ERROR dispatch to {@code location}. */
+        public Builder errorPage(int status, String location) {
+            errorPages.put(status, location);
             return this;
         }
 

@@ -61,8 +61,15 @@ final class TomcatApp extends TestApp {
             FilterMap map = new FilterMap();
             map.setFilterName(f.name);
             map.addURLPattern(f.urlPattern);
+            f.dispatchers.forEach(d -> map.setDispatcher(d.name()));
             context.addFilterMap(map);
         }
+        spec.errorPages.forEach((status, location) -> {
+            org.apache.tomcat.util.descriptor.web.ErrorPage page = new org.apache.tomcat.util.descriptor.web.ErrorPage();
+            page.setErrorCode(status);
+            page.setLocation(location);
+            context.addErrorPage(page);
+        });
         int i = 0;
         for (Map.Entry<String, jakarta.servlet.http.HttpServlet> e : spec.servlets.entrySet()) {
             String name = "servlet" + (i++);

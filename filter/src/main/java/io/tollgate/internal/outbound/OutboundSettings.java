@@ -95,6 +95,17 @@ public final class OutboundSettings {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("burst [" + burst + "] " + e.getMessage(), e);
         }
+        if (margin != null) {
+            Duration shortest = limits.get(0).period();
+            for (Limit l : limits) {
+                shortest = l.period().compareTo(shortest) < 0 ? l.period() : shortest;
+            }
+            // a permit held over twice its period is a wrong setting, and a huge margin would overflow the hold
+            if (margin.compareTo(shortest) > 0) {
+                throw new IllegalArgumentException("margin [" + margin + "] must be at most the shortest period ("
+                        + shortest + ")");
+            }
+        }
         List<Limit> held = new ArrayList<>();
         for (Limit l : limits) {
             // an RRateLimiter keeps the period as given: application code opening it by name sees the same rate

@@ -6,7 +6,6 @@ import io.tollgate.internal.http.RequestPaths;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpSession;
 
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.util.ArrayList;
@@ -183,28 +182,60 @@ public final class KeySpec {
     }
 
     /**
-     * The first value of {@code name} in the query string. The body is never read here, so a servlet
-     * that reads the request body still gets all of it.
+     * The first value of {@code name} in the query string, as the container hands it to the app; null (the
+     * client address's budget) when the query holds an escape the container would not decode the same way
+     * (a malformed {@code %}-escape or bytes that are not UTF-8): Tomcat drops such a pair and gives the app
+     * the next value, so the raw text would be a fresh budget for every made-up escape. The body is never
+     * read here, so a servlet that reads the request body still gets all of it.
      */
     static String queryParameter(String query, String name) {
         if (query == null) {
             return null;
         }
+        String found = null;
         for (String pair : query.split("&")) {
             int eq = pair.indexOf('=');
             String key = decode(eq < 0 ? pair : pair.substring(0, eq));
-            if (name.equals(key)) {
-                return eq < 0 ? "" : decode(pair.substring(eq + 1));
+            String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+            if (key == null || value == null) {
+                return null;
+            }
+            if (found == null && name.equals(key)) {
+                found = value;
             }
         }
-        return null;
+        return found;
     }
 
+    /** The %-decoded UTF-8 text ({@code +} is a space), or null when it is not well-formed. */
     private static String decode(String s) {
+        if (s.indexOf('%') < 0 && s.indexOf('+') < 0) {
+            return s;
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '+') {
+                bytes.write(' ');
+            } else if (c == '%') {
+                int hi = i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
+                int lo = hi < 0 ? -1 : Character.digit(s.charAt(i + 2), 16);
+                if (lo < 0) {
+                    return null;
+                }
+                bytes.write(hi << 4 | lo);
+                i += 2;
+            } else {
+                byte[] raw = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                bytes.write(raw, 0, raw.length);
+            }
+        }
         try {
-            return URLDecoder.decode(s, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return s; // malformed %-escape: use the raw text, it still names one budget
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes.toByteArray())).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
         }
     }
 

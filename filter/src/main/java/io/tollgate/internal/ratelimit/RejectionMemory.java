@@ -17,8 +17,8 @@ import java.util.function.LongSupplier;
  *
  * <p>It only rejects what Redis would reject: the wait is counted from the moment the question was sent
  * (Redis's clock read the decision's time later than that), and a rejection admits nothing. At most
- * {@link #MAX_KEYS} keys are remembered; past that, expired ones are dropped and, if none is, the new
- * rejection is simply not remembered.
+ * {@link #MAX_KEYS} keys are remembered; past that, expired ones are dropped and then others, until a quarter
+ * of the table is free (a forgotten rejection is asked of Redis again).
  */
 public final class RejectionMemory implements RateLimiter {
 
@@ -88,17 +88,33 @@ public final class RejectionMemory implements RateLimiter {
             return;
         }
         if (rejected.size() >= maxKeys) {
-            long now = nanoClock.getAsLong();
-            for (Iterator<Remembered> it = rejected.values().iterator(); it.hasNext(); ) {
-                if (now - it.next().untilNanos >= 0) {
-                    it.remove();
-                }
-            }
-            if (rejected.size() >= maxKeys) {
-                return;
-            }
+            makeRoom();
         }
         rejected.put(key, new Remembered(decision, sentNanos, sentNanos + TimeUnit.MILLISECONDS.toNanos(wait)));
+    }
+
+    /**
+     * Drops the expired rejections, then others until a quarter of the table is free: one sweep of the table
+     * per quarter of it filled, so a table full of live keys costs O(1) per new key, not a sweep each.
+     * Forgetting a rejection costs one Redis call, never a wrong answer.
+     */
+    private void makeRoom() {
+        long now = nanoClock.getAsLong();
+        int target = maxKeys - Math.max(1, maxKeys / 4);
+        for (Iterator<Remembered> it = rejected.values().iterator(); it.hasNext(); ) {
+            if (now - it.next().untilNanos >= 0) {
+                it.remove();
+            }
+        }
+        for (Iterator<Remembered> it = rejected.values().iterator(); it.hasNext() && rejected.size() > target; ) {
+            it.next();
+            it.remove();
+        }
+    }
+
+    /** Keys remembered now (expired ones included until they are met or swept). */
+    int size() {
+        return rejected.size();
     }
 
     @Override

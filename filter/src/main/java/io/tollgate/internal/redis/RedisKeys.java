@@ -84,6 +84,11 @@ public final class RedisKeys {
         return prefix + "ds:{" + hash("stored|" + client) + "}:stored";
     }
 
+    /** The charges behind {@link #clientStorage}: when each stored response's bytes stop counting (same slot). */
+    public static String clientStorageCharges(String prefix, String client) {
+        return clientStorage(prefix, client) + "-charges";
+    }
+
     /** The lock of a submission while its first request runs (a Redisson lock hash). */
     public static String lock(String submission) {
         return submission + ":lock";

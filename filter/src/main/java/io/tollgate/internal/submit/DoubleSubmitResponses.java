@@ -39,6 +39,17 @@ public final class DoubleSubmitResponses {
                 : "An identical request is still being processed.");
     }
 
+    /**
+     * A request with a key header whose body cannot be held now ({@code maxBufferedBytes} is in use): 503 with
+     * {@code Retry-After: 1}. Unread, it could not be compared with an earlier request under the key: a retry
+     * would get 422, or share the answer of another body.
+     */
+    public void bodyNotHeld(HttpServletResponse response) throws IOException {
+        response.setHeader("Retry-After", "1");
+        problem(response, 503, ProblemResponse.title(503), "The request body cannot be held now to compare it"
+                + " with the request first sent with this " + settings.keyHeader() + "; retry shortly.");
+    }
+
     /** Redis failed and {@code onBackendFailure} is {@code deny}: 503 with a short {@code Retry-After}. */
     public void backendUnavailable(HttpServletResponse response) throws IOException {
         ProblemResponse.write(response, 503, ProblemResponse.backendUnavailable(response,
@@ -76,16 +87,14 @@ public final class DoubleSubmitResponses {
 
     private static void replay(HttpServletResponse response, SubmissionRecord record) throws IOException {
         response.setStatus(record.status());
-        // headers an earlier filter already set for this request (CORS, say) stay as they are
+        // headers an earlier filter already set for this request (CORS, say) stay as they are; not the
+        // Content-Type, which belongs to the stored body (an earlier filter's default would mislabel it)
         Set<String> present = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         present.addAll(response.getHeaderNames());
         for (String[] h : record.headers()) {
-            if (present.contains(h[0])) {
-                continue;
-            }
             if (h[0].equalsIgnoreCase("Content-Type")) {
                 response.setContentType(h[1]);
-            } else {
+            } else if (!present.contains(h[0])) {
                 response.addHeader(h[0], h[1]);
             }
         }

@@ -16,7 +16,8 @@ import java.util.function.LongSupplier;
  * instance are still stopped (and replayed, when the first ran here); across instances only Redis can.
  *
  * <p>Bounded: at most {@link #MAX_ENTRIES} submissions and {@link #MAX_RECORD_BYTES} bytes of records are
- * kept; past that, the oldest completed records are dropped first (a repeat of those runs again when Redis
+ * kept; past that, the oldest completed records are dropped first (a quarter of the table at a time, so that
+ * a full table costs O(1) per claim) (a repeat of those runs again when Redis
  * cannot answer for them either). Answers at once, except {@link #await}, which blocks its caller.
  */
 public final class LocalSubmissionGuard implements SubmissionGuard {
@@ -39,6 +40,10 @@ public final class LocalSubmissionGuard implements SubmissionGuard {
     private final long maxRecordBytes;
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     private long recordBytes;
+    /** A full table of running requests frees nothing before this (the first lease to end), unless one ends. */
+    private long noRoomUntil;
+    private boolean noRoom;
+    private long sweeps;
 
     public LocalSubmissionGuard() {
         this(System::nanoTime, MAX_ENTRIES, MAX_RECORD_BYTES);
@@ -66,7 +71,7 @@ public final class LocalSubmissionGuard implements SubmissionGuard {
             }
             drop(id, e);
         }
-        if (entries.size() >= maxEntries && !makeRoom(now)) {
+        if (entries.size() >= maxEntries && (noRoom && now - noRoomUntil < 0 || !makeRoom(now))) {
             return new Claim(SubmissionState.RUN, null); // every entry is a running request: this one runs untracked
         }
         Entry mine = new Entry();
@@ -101,6 +106,7 @@ public final class LocalSubmissionGuard implements SubmissionGuard {
         Entry e = entries.get(id);
         if (e != null && e.locked && e.owner == owner) {
             e.locked = false;
+            noRoom = false; // a running request ended: a full table may have room again
             if (record.length <= maxRecordBytes) {
                 recordBytes += record.length;
                 e.record = record;
@@ -130,14 +136,22 @@ public final class LocalSubmissionGuard implements SubmissionGuard {
     }
 
     private void drop(String id, Entry e) {
+        noRoom = false;
         entries.remove(id);
         if (e.record != null) {
             recordBytes -= e.record.length;
         }
     }
 
-    /** Drops expired entries, then the oldest completed record; false when every entry is a running request. */
+    /**
+     * Drops expired entries, then the oldest completed records until a quarter of the table is free: one sweep
+     * per quarter of the table filled, so a full table costs O(1) per claim, amortised. False when every entry is
+     * a running request; then no sweep runs again before the first of their leases ends, or one of them ends.
+     */
     private boolean makeRoom(long now) {
+        sweeps++;
+        long firstLeaseEnd = Long.MAX_VALUE;
+        boolean anyLease = false;
         for (Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator(); it.hasNext(); ) {
             Entry e = it.next().getValue();
             boolean recordGone = e.record == null || now - e.recordUntil >= 0;
@@ -147,9 +161,26 @@ public final class LocalSubmissionGuard implements SubmissionGuard {
                 if (e.record != null) {
                     recordBytes -= e.record.length;
                 }
+            } else if (e.locked && !lockGone && (!anyLease || e.lockedUntil - firstLeaseEnd < 0)) {
+                firstLeaseEnd = e.lockedUntil;
+                anyLease = true;
             }
         }
-        return entries.size() < maxEntries || dropOldestRecord();
+        int target = maxEntries - Math.max(1, maxEntries / 4);
+        while (entries.size() > target && dropOldestRecord()) {
+            // one more dropped
+        }
+        if (entries.size() < maxEntries) {
+            return true;
+        }
+        noRoom = true;
+        noRoomUntil = firstLeaseEnd;
+        return false;
+    }
+
+    /** How often the table was swept (for tests: a full table must not be swept on every claim). */
+    synchronized long sweeps() {
+        return sweeps;
     }
 
     private boolean dropOldestRecord() {

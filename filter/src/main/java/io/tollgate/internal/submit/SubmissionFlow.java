@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -24,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * The double-submit protocol, for one DoubleSubmitFilter: which requests are guarded, the claim (this
@@ -46,8 +48,8 @@ public final class SubmissionFlow {
 
     /** Counts a stored response's bytes against its client's bound ({@code maxStoredBytesPerClient}). */
     public interface StorageBudget {
-        /** True when {@code bytes} more fit within the client's bound (and are now counted). */
-        CompletionStage<Boolean> take(String client, long bytes);
+        /** True when {@code bytes} more fit within the client's bound (and are now counted, for {@code keep}). */
+        CompletionStage<Boolean> take(String client, long bytes, Duration keep);
     }
 
     private final DoubleSubmitSettings settings;
@@ -63,9 +65,12 @@ public final class SubmissionFlow {
     private final DoubleSubmitResponses responses;
     private final LongAdder[] counts = new LongAdder[Answer.values().length];
     private final AtomicLong nextStoreWarning = new AtomicLong();
-    private final AtomicBoolean leaseWarned = new AtomicBoolean();
     private final AtomicBoolean staleWarned = new AtomicBoolean();
     private final LongAdder staleCompletions = new LongAdder();
+    private final AtomicLong leaseOverruns = new AtomicLong();
+    private final AtomicLong nextLeaseWarning = new AtomicLong();
+    /** How often the lease-overrun WARN may repeat. */
+    static final long LEASE_WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     /**
      * @param shared    the guard every instance shares (Redis)
@@ -129,7 +134,7 @@ public final class SubmissionFlow {
         RedisSubmissionGuard guard = new RedisSubmissionGuard(client, settings.replicaAcks(),
                 settings.shared().backendTimeout().dividedBy(2));
         ClientStorage storage = new ClientStorage(client, settings.shared().keyPrefix(),
-                settings.maxStoredBytesPerClient(), settings.keyWindow());
+                settings.maxStoredBytesPerClient());
         return new SubmissionFlow(settings, guard, storage, redis, logPrefix);
     }
 
@@ -177,6 +182,11 @@ public final class SubmissionFlow {
         /** RUN: guard it (read its body first, when {@link #readsBody()}); PASS: not guarded; ANSWERED: done. */
         public Submission.Next next() {
             return next;
+        }
+
+        /** Whether the client named it with a key header. */
+        public boolean keyed() {
+            return key != null;
         }
 
         /** Whether the body may be read ahead to fingerprint it. */
@@ -297,6 +307,14 @@ public final class SubmissionFlow {
         return s.then(Submission.Next.ANSWERED, false);
     }
 
+    /**
+     * A keyed request whose body would be read, but {@code maxBufferedBytes} is in use now: answered 503 (its
+     * body is read for its fingerprint whenever there is room, so that every attempt under a key compares alike).
+     */
+    public void bodyNotHeld(HttpServletResponse response) throws IOException {
+        responses.bodyNotHeld(response);
+    }
+
     /** Names the submission: its key, its client scope and a fresh owner id. */
     private Submission named(HttpServletRequest request, String key, byte[] bodyDigest) {
         Submission.Builder b = new Submission.Builder();
@@ -375,13 +393,14 @@ public final class SubmissionFlow {
                 }
             }
             if (s.sharedHeld()) {
-                whenStored(s, failed ? shared.abandon(s.id(), s.owner())
-                        : shared.complete(s.id(), s.owner(), s.token(), record, s.keep()));
+                byte[] kept = record;
+                whenStored(s, failed ? safely(() -> shared.abandon(s.id(), s.owner()))
+                        : safely(() -> shared.complete(s.id(), s.owner(), s.token(), kept, s.keep())));
             }
             return;
         }
         byte[] full = record;
-        whenStored(s, storage.take(s.client(), full.length)
+        whenStored(s, safely(() -> storage.take(s.client(), full.length, s.keep()))
                 .exceptionally(e -> false) // not counted, not kept: the marker still stops repeats
                 .thenCompose(fits -> {
                     // this instance keeps what Redis keeps: a repeat gets the same answer on every instance
@@ -389,8 +408,20 @@ public final class SubmissionFlow {
                     if (localGuard != null) {
                         localGuard.complete(s.id(), s.owner(), kept, s.keep());
                     }
-                    return shared.complete(s.id(), s.owner(), s.token(), kept, s.keep());
+                    return safely(() -> shared.complete(s.id(), s.owner(), s.token(), kept, s.keep()));
                 }));
+    }
+
+    /**
+     * The call's stage; one that throws instead of failing its stage (a Redis call can, before it is sent)
+     * becomes a failed stage, so that every failure takes the same path: the lock released, a WARN.
+     */
+    private static <T> CompletionStage<T> safely(Supplier<CompletionStage<T>> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException | LinkageError e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
     }
 
     /** A failure to store or release is the client's no more: the lock is released and a WARN says why. */
@@ -413,15 +444,25 @@ public final class SubmissionFlow {
                 return;
             }
             if (cause instanceof IllegalMonitorStateException) {
-                if (leaseWarned.compareAndSet(false, true)) {
-                    LOG.warn("{} a request outlived its lock (lockLease {}): raise lockLease above the longest"
-                            + " request this filter guards, or a repeat may run while the first still does",
-                            logPrefix, settings.lockLease());
+                long overruns = leaseOverruns.incrementAndGet();
+                long now = System.nanoTime();
+                long next = nextLeaseWarning.get();
+                // again at most once a minute, for as long as it happens: not once per filter lifetime
+                if ((overruns == 1 || now - next >= 0)
+                        && nextLeaseWarning.compareAndSet(next, now + LEASE_WARNING_INTERVAL_NANOS)) {
+                    LOG.warn("{} a request outlived its lock (lockLease {}; {} so far): raise lockLease above the"
+                            + " longest request this filter guards, or a repeat may run while the first still does",
+                            logPrefix, settings.lockLease(), overruns);
                 }
                 return;
             }
             redis.failedUnwatched(cause);
-            shared.abandon(s.id(), s.owner()); // not held until lockLease: the client has its answer, a retry may run
+            // not held until lockLease: the client has its answer, a retry may run
+            safely(() -> shared.abandon(s.id(), s.owner())).whenComplete((released, again) -> {
+                if (again != null) {
+                    LOG.debug("{} could not release a lock either (it ends with lockLease): {}", logPrefix, again.toString());
+                }
+            });
             long now = System.nanoTime();
             long next = nextStoreWarning.get();
             if (now - next >= 0 && nextStoreWarning.compareAndSet(next, now + TimeUnit.SECONDS.toNanos(10))) {

@@ -224,9 +224,14 @@ class KeySpecTest {
     }
 
     @Test
-    void malformedEscapeInAParamIsTakenAsWritten() {
-        assertNotEquals(resolve("param:key", request().query("key=%zz")),
-                resolve("param:key", request().query("key=%yy")));
+    void aQueryWithAMalformedEscapeSpendsTheAddressBudget() {
+        // the container drops such a pair and hands the app the next value: no budget of its own
+        assertEquals(ipOnly(), resolve("param:key", request().query("key=%zz")));
+        assertEquals(ipOnly(), resolve("param:key", request().query("key=%zz1&key=REAL")));
+        assertEquals(ipOnly(), resolve("param:key", request().query("key=REAL&x=%4")));
+        assertEquals(ipOnly(), resolve("param:key", request().query("key=%C3%28"))); // not UTF-8
+        assertEquals(resolve("param:key", request().query("key=caf%C3%A9")),
+                resolve("param:key", request().query("key=caf\u00e9")));
     }
 
     @Test

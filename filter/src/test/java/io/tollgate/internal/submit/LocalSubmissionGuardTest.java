@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The in-process guard of onBackendFailure=local: the Redis guard's semantics on one instance, bounded. */
 class LocalSubmissionGuardTest {
@@ -86,5 +87,33 @@ class LocalSubmissionGuardTest {
         claim(guard, "b", 2);
         assertEquals(SubmissionState.RUN, claim(guard, "c", 3));
         assertEquals(SubmissionState.RUN, claim(guard, "c", 4)); // not tracked: the bound holds
+    }
+
+    @Test
+    void tenThousandRandomKeysDoNotMakeEveryLaterClaimSweepAFullTable() {
+        LocalSubmissionGuard guard = new LocalSubmissionGuard(now::get, 1000, 1L << 30);
+        for (int i = 0; i < 10_000; i++) {
+            assertEquals(SubmissionState.RUN, claim(guard, "key-" + i, i));
+            guard.complete("key-" + i, i, new byte[] {1}, Duration.ofHours(24));
+        }
+        // full of live records: a sweep frees a quarter (the oldest records), so 9,000 more keys cost at most 36
+        assertTrue(guard.sweeps() <= 40, guard.sweeps() + " sweeps");
+        assertEquals(SubmissionState.DONE, claim(guard, "key-9999", -1)); // the newest record is kept
+    }
+
+    @Test
+    void aTableFullOfRunningRequestsIsNotSweptAgainBeforeALeaseEndsOrOneCompletes() {
+        LocalSubmissionGuard guard = new LocalSubmissionGuard(now::get, 100, 1L << 30);
+        for (int i = 0; i < 100; i++) {
+            assertEquals(SubmissionState.RUN, claim(guard, "running-" + i, i));
+        }
+        for (int i = 0; i < 1000; i++) {
+            assertEquals(SubmissionState.RUN, claim(guard, "untracked-" + i, 1000 + i)); // runs, untracked
+        }
+        assertEquals(1, guard.sweeps());
+        guard.complete("running-0", 0, new byte[] {1}, KEEP);
+        assertEquals(SubmissionState.RUN, claim(guard, "next", 5000));
+        assertEquals(2, guard.sweeps());
+        assertEquals(SubmissionState.IN_FLIGHT, claim(guard, "next", 5001)); // it found room: tracked
     }
 }

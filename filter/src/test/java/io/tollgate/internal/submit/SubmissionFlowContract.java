@@ -45,7 +45,7 @@ abstract class SubmissionFlowContract {
         }
         DoubleSubmitSettings settings = DoubleSubmitSettings.parse(FilterParams.read(config.build(),
                 "DoubleSubmitFilter", DoubleSubmitSettings.NAMES, SharedSettings.NAMES));
-        SubmissionFlow.StorageBudget budget = (client, bytes) -> {
+        SubmissionFlow.StorageBudget budget = (client, bytes, keep) -> {
             synchronized (stored) {
                 stored.merge(client, bytes, Long::sum);
             }
