@@ -161,6 +161,17 @@ public final class BackendAccess {
     }
 
     /**
+     * A decision that must be exact while Redis is UP but may not be taken late (an outbound permit: its
+     * period started when Redis granted it, so a permit that reaches the caller late would let a call reach
+     * the provider outside the window it was counted in): under {@code local} a call without an answer within
+     * {@code backendTimeout} is {@link Route#UNCONFIRMED} while Redis is UP (its permit, granted later, is
+     * given back), {@code local} once it is DOWN.
+     */
+    public <T> Answer<T> decideNow(Supplier<? extends CompletionStage<T>> redisCall, Consumer<? super T> giveBack) {
+        return answer(call.call(redisCall, backendTimeout, giveBack), true);
+    }
+
+    /**
      * A decision that takes {@code onBackendFailure} as soon as {@code wait} passes, whatever the state (the
      * double-submit claim, whose {@code local} guard is already held when Redis is asked).
      */
