@@ -116,6 +116,8 @@ public final class BackendAccess {
     private volatile Map<String, Long> summarised = new TreeMap<>();
 
     /**
+     * One component's access to Redis, UP until evidence says otherwise.
+     *
      * @param logPrefix      what every log line starts with: {@code Tollgate RateLimitFilter [api]}
      * @param policy         {@code onBackendFailure}
      * @param backendTimeout how long a call is waited on before it counts as late
