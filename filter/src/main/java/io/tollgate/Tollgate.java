@@ -69,7 +69,7 @@ public final class Tollgate {
     public static final String DEFAULT_BACKEND_TIMEOUT = SharedSettings.DEFAULT_BACKEND_TIMEOUT;
 
     /**
-     * Longest a rate-limited request (RateLimitFilter, OutboundLimiter) waits for Redis's answer while Redis
+     * Longest a rate-limited request (RateLimitFilter) waits for Redis's answer while Redis
      * counts as up, with {@value #PARAM_ON_BACKEND_FAILURE} {@code local}: a call later than
      * {@value #PARAM_BACKEND_TIMEOUT} keeps waiting for that answer (a late answer still comes from the shared
      * budget), and only after this long is the request refused (429 with {@code Retry-After}). At least

@@ -106,10 +106,11 @@ public final class OutboundLimiter implements AutoCloseable {
     }
 
     /**
-     * Takes a permit if one is free now; never waits on anything but Redis (at most the backend timeout, or
-     * with {@code local} while Redis is up, at most {@code maxWait} for a late answer, then no permit).
+     * Takes a permit if one is free now; never waits on anything but Redis (at most the backend timeout).
      * When Redis is down or its call failed: {@code allow} answers true, {@code deny} false, {@code local}
-     * asks this instance's in-memory limiter.
+     * asks this instance's in-memory limiter once Redis counts as down; while it is up, a late answer gives
+     * no permit (a permit that reaches the caller late could let a call reach the provider outside the window
+     * it was counted in).
      *
      * @return whether a permit was taken (false when the calling thread is interrupted: its flag stays set)
      */
@@ -186,7 +187,7 @@ public final class OutboundLimiter implements AutoCloseable {
      * @param throwOnDeny whether a deny fallback throws (acquire) or answers "no permit" (tryAcquire)
      */
     private long ask(boolean throwOnDeny) {
-        BackendAccess.Answer<RateDecision> answer = access.decide(() -> redis.tryAcquire(key, held), redis::release);
+        BackendAccess.Answer<RateDecision> answer = access.decideNow(() -> redis.tryAcquire(key, held), redis::release);
         if (answer.reason() == BackendAccess.Reason.INTERRUPTED) {
             return INTERRUPTED; // not a Redis failure: no fallback permit either
         }
@@ -205,7 +206,7 @@ public final class OutboundLimiter implements AutoCloseable {
                 return Long.MAX_VALUE;
             case ALLOW:
                 return 0;
-            default: // Redis is up but gave no answer within maxWait: no permit, ask again soon
+            default: // Redis is up but gave no answer in time: no permit (given back when it comes), ask again soon
                 return Math.max(1, access.backendTimeout().toMillis());
         }
         return d.admitted() ? 0 : Math.max(1, d.retryAfterMillis());

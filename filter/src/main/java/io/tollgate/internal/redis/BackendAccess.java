@@ -116,6 +116,8 @@ public final class BackendAccess {
     private volatile Map<String, Long> summarised = new TreeMap<>();
 
     /**
+     * One component's access to Redis, UP until evidence says otherwise.
+     *
      * @param logPrefix      what every log line starts with: {@code Tollgate RateLimitFilter [api]}
      * @param policy         {@code onBackendFailure}
      * @param backendTimeout how long a call is waited on before it counts as late
@@ -158,6 +160,17 @@ public final class BackendAccess {
     public <T> Answer<T> decide(Supplier<? extends CompletionStage<T>> redisCall, Consumer<? super T> giveBack) {
         Duration lateWait = policy == BackendFailurePolicy.LOCAL ? maxWait : backendTimeout;
         return answer(call.call(redisCall, backendTimeout, lateWait, giveBack), true);
+    }
+
+    /**
+     * A decision that must be exact while Redis is UP but may not be taken late (an outbound permit: its
+     * period started when Redis granted it, so a permit that reaches the caller late would let a call reach
+     * the provider outside the window it was counted in): under {@code local} a call without an answer within
+     * {@code backendTimeout} is {@link Route#UNCONFIRMED} while Redis is UP (its permit, granted later, is
+     * given back), {@code local} once it is DOWN.
+     */
+    public <T> Answer<T> decideNow(Supplier<? extends CompletionStage<T>> redisCall, Consumer<? super T> giveBack) {
+        return answer(call.call(redisCall, backendTimeout, giveBack), true);
     }
 
     /**
