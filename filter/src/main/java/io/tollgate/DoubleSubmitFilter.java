@@ -6,6 +6,7 @@ import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
 import io.tollgate.internal.http.FirstPass;
 import io.tollgate.internal.runtime.CommonSettings;
+import io.tollgate.internal.redis.RedissonVersions;
 import io.tollgate.internal.runtime.FilterLifecycle;
 import io.tollgate.internal.submit.DoubleSubmitResponses;
 import io.tollgate.internal.submit.DoubleSubmitSettings;
@@ -159,7 +160,7 @@ public final class DoubleSubmitFilter implements Filter {
         buffers = new BufferBudget(settings.maxBufferedBytes());
         DoubleSubmitMetrics metrics = new DoubleSubmitMetrics(runtime.redis(), settings.toString(), flow::count,
                 flow::staleCompletions);
-        String unfit = flow.replicasUnfit(runtime.client().getConfig().isSingleConfig(), false);
+        String unfit = flow.replicasUnfit(RedissonVersions.singleServer(runtime.client().getConfig()), false);
         if (unfit == null) {
             runtime.ready(config, metrics, flow::connect);
             unfit = flow.replicasUnfit(false, true);
