@@ -6,6 +6,8 @@ import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
 import io.tollgate.internal.http.FirstPass;
 import io.tollgate.internal.runtime.CommonSettings;
+import io.tollgate.internal.redis.FailoverWatch;
+import io.tollgate.internal.redis.RedissonVersions;
 import io.tollgate.internal.runtime.FilterLifecycle;
 import io.tollgate.internal.submit.DoubleSubmitResponses;
 import io.tollgate.internal.submit.DoubleSubmitSettings;
@@ -109,6 +111,14 @@ public final class DoubleSubmitFilter implements Filter {
     public static final String PARAM_REPLICA_ACKS = DoubleSubmitSettings.PARAM_REPLICA_ACKS;
     /** Default of {@value #PARAM_REPLICA_ACKS}: {@value}. */
     public static final String DEFAULT_REPLICA_ACKS = DoubleSubmitSettings.DEFAULT_REPLICA_ACKS;
+    /**
+     * How long after a failover was noticed (a master with a new replication id: one WARN, counted as
+     * {@code Failovers} in the MXBean) guarded requests are answered 503 instead of trusting the new master,
+     * which may lack what the old one had not passed on; {@code 0}: not at all.
+     */
+    public static final String PARAM_FAILOVER_GRACE = DoubleSubmitSettings.PARAM_FAILOVER_GRACE;
+    /** Default of {@value #PARAM_FAILOVER_GRACE}: {@value}. */
+    public static final String DEFAULT_FAILOVER_GRACE = DoubleSubmitSettings.DEFAULT_FAILOVER_GRACE;
     /** Servlet URL patterns never guarded. */
     public static final String PARAM_EXCLUDE = CommonSettings.PARAM_EXCLUDE;
     /** IPs and CIDRs of proxies whose {@code X-Forwarded-For} is believed (for the client's IP). */
@@ -148,6 +158,8 @@ public final class DoubleSubmitFilter implements Filter {
     private SubmissionFlow flow;
     private FirstPass firstPass;
     private BufferBudget buffers; // maxBufferedBytes
+    /** Notices failovers (null on a single server). */
+    private FailoverWatch failovers;
 
     @Override
     public void init(FilterConfig config) throws ServletException {
@@ -157,9 +169,14 @@ public final class DoubleSubmitFilter implements Filter {
         flow = SubmissionFlow.onRedis(settings, runtime.client(), runtime.redis(), runtime.logPrefix());
         firstPass = new FirstPass("DoubleSubmitFilter", config.getFilterName());
         buffers = new BufferBudget(settings.maxBufferedBytes());
+        failovers = FailoverWatch.start(runtime.client(), java.time.Duration.ofSeconds(1), LOG, runtime.logPrefix());
+        FailoverWatch watch = failovers;
+        if (watch != null) {
+            flow.denyWhile(() -> watch.within(settings.failoverGrace()));
+        }
         DoubleSubmitMetrics metrics = new DoubleSubmitMetrics(runtime.redis(), settings.toString(), flow::count,
-                flow::staleCompletions);
-        String unfit = flow.replicasUnfit(runtime.client().getConfig().isSingleConfig(), false);
+                flow::staleCompletions, () -> watch == null ? 0 : watch.failovers());
+        String unfit = flow.replicasUnfit(RedissonVersions.singleServer(runtime.client().getConfig()), false);
         if (unfit == null) {
             runtime.ready(config, metrics, flow::connect);
             unfit = flow.replicasUnfit(false, true);
@@ -242,6 +259,10 @@ public final class DoubleSubmitFilter implements Filter {
 
     @Override
     public void destroy() {
+        if (failovers != null) {
+            failovers.close();
+            failovers = null;
+        }
         if (runtime != null) {
             runtime.stop();
             runtime = null;

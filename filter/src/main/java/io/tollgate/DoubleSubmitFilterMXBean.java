@@ -29,6 +29,12 @@ public interface DoubleSubmitFilterMXBean {
      */
     long getStaleCompletions();
 
+    /**
+     * {@return Redis failovers noticed: a master with a new replication id (a promoted replica, or a master
+     * restarted empty), each also logged once at WARN}
+     */
+    long getFailovers();
+
     /** {@return redis calls that failed or did not answer within {@code backendTimeout}} */
     long getBackendFailures();
 

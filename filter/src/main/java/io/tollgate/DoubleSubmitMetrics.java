@@ -12,16 +12,24 @@ final class DoubleSubmitMetrics extends FilterMetrics implements DoubleSubmitFil
 
     private final ToLongFunction<Answer> counts;
     private final LongSupplier staleCompletions;
+    private final LongSupplier failovers;
 
     /**
      * @param counts           how many guarded requests got each answer so far
      * @param staleCompletions how many completions were refused for a stale fencing token
+     * @param failovers        how many Redis failovers were noticed
      */
     DoubleSubmitMetrics(BackendAccess redis, String settings, ToLongFunction<Answer> counts,
-            LongSupplier staleCompletions) {
+            LongSupplier staleCompletions, LongSupplier failovers) {
         super(redis, settings);
         this.counts = counts;
         this.staleCompletions = staleCompletions;
+        this.failovers = failovers;
+    }
+
+    @Override
+    public long getFailovers() {
+        return failovers.getAsLong();
     }
 
     @Override

@@ -31,14 +31,16 @@ class DoubleSubmitSettingsErrorsTest {
     static Stream<Arguments> badParams() {
         return Stream.of(
                 arguments("windw", "10s", "init-param [windw] was [10s]: DoubleSubmitFilter has no such setting;"
-                        + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
+                        + " its settings are [backendTimeout, client, clientIpHeader, exclude, failoverGrace, fingerprint,"
+                        + " ipv6Prefix,"
                         + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxBufferedBytes, maxResponseBytes,"
                         + " maxStoredBytesPerClient, maxWait, methods, mode,"
                         + " onBackendFailure, redisAddress, redissonConfig, redissonJndiName, replicaAcks, trustedProxies,"
                         + " waitTimeout, window]"
                         + " (filter [orders])"),
                 arguments("limits", "10/s", "init-param [limits] was [10/s]: DoubleSubmitFilter has no such setting;"
-                        + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
+                        + " its settings are [backendTimeout, client, clientIpHeader, exclude, failoverGrace, fingerprint,"
+                        + " ipv6Prefix,"
                         + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxBufferedBytes, maxResponseBytes,"
                         + " maxStoredBytesPerClient, maxWait, methods, mode,"
                         + " onBackendFailure, redisAddress, redissonConfig, redissonJndiName, replicaAcks, trustedProxies,"
@@ -46,7 +48,8 @@ class DoubleSubmitSettingsErrorsTest {
                         + " (filter [orders])"),
                 arguments("redisAdress", "redis://app:s3cret@127.0.0.1:6379", "init-param [redisAdress] was"
                         + " [redis://app:***@127.0.0.1:6379]: DoubleSubmitFilter has no such setting;"
-                        + " its settings are [backendTimeout, client, clientIpHeader, exclude, fingerprint, ipv6Prefix,"
+                        + " its settings are [backendTimeout, client, clientIpHeader, exclude, failoverGrace, fingerprint,"
+                        + " ipv6Prefix,"
                         + " keyHeader, keyPrefix, keyWindow, lockLease, maxBodyBytes, maxBufferedBytes, maxResponseBytes,"
                         + " maxStoredBytesPerClient, maxWait, methods, mode,"
                         + " onBackendFailure, redisAddress, redissonConfig, redissonJndiName, replicaAcks, trustedProxies,"
@@ -79,6 +82,10 @@ class DoubleSubmitSettingsErrorsTest {
                         + " it is heap (filter [orders])"),
                 arguments("maxStoredBytesPerClient", "2GB", "init-param [maxStoredBytesPerClient] was [2GB]: must be at"
                         + " most 1GB: it is what one client may keep in Redis (filter [orders])"),
+                arguments("failoverGrace", "1h", "init-param [failoverGrace] was [1h]: must be at most 10m: every"
+                        + " guarded request is denied meanwhile (filter [orders])"),
+                arguments("failoverGrace", "soon", "init-param [failoverGrace] was [soon]: must be like 500ms, 10s,"
+                        + " 1m, 2h, 1d or PT10S (filter [orders])"),
                 arguments("replicaAcks", "-1", "init-param [replicaAcks] was [-1]: must be a whole number from 0 to 16"
                         + " (filter [orders])"),
                 arguments("replicaAcks", "one", "init-param [replicaAcks] was [one]: must be a whole number from 0 to"

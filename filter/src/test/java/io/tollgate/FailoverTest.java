@@ -242,6 +242,9 @@ class FailoverTest {
                 denied += r.statusCode() == 503 ? 1 : 0;
             }
             long fellBack = mbeanSum("DoubleSubmitFilter", name, "FallbackDecisions");
+            // each instance's watch noticed the failover (a master with a new replication id)
+            io.tollgate.testing.Conditions.await(() -> mbeanSum("DoubleSubmitFilter", name, "Failovers"),
+                    n -> n >= 2, Duration.ofSeconds(30));
             StringBuilder timeline = new StringBuilder();
             for (int round = LAG_FROM; round < ROUNDS; round++) {
                 timeline.append(round == FAILOVER_AT ? " |" : " ").append(fallbacksBefore[round + 1] - fallbacksBefore[round])
@@ -397,6 +400,30 @@ class FailoverTest {
         try (Topology topology = clusterKill()) {
             // no replica lagged: what is lost is at most the writes in flight at the kill (one batch)
             assertTrue(overAdmission(topology, "onBackendFailure", "deny") <= CONCURRENT);
+        }
+    }
+
+    @Test
+    void aFailoverIsNoticedOnceAndFailoverGraceDeniesClaimsMeanwhile() throws Exception {
+        try (RedisSentinel sentinel = RedisSentinel.start(1, 3)) {
+            String name = "orders-" + NAMES.incrementAndGet();
+            FilterSpec guard = FilterSpec.of(name, DoubleSubmitFilter.class)
+                    .param("redissonConfig", sentinel.redissonConfig()).param("keyPrefix", RedisExtension.uniquePrefix())
+                    .param("backendTimeout", BACKEND_TIMEOUT).param("failoverGrace", "5m");
+            Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+            try (TestApp app = TestApp.Kind.JETTY.builder().filter(guard).servlet("/*", new OrderServlet(runs)).start()) {
+                assertEquals(201, Http.post(app.uri("/pay"), order(1)).statusCode());
+                io.tollgate.testing.Conditions.await(() -> mbeanSum("DoubleSubmitFilter", name, "Failovers"),
+                        n -> n == 0, Duration.ofSeconds(3)); // watching, nothing noticed
+                sentinel.failover();
+                io.tollgate.testing.Conditions.await(() -> mbeanSum("DoubleSubmitFilter", name, "Failovers"),
+                        n -> n == 1, Duration.ofSeconds(30));
+                // within failoverGrace a claim is not trusted to the new master: 503, nothing runs
+                HttpResponse<String> during = Http.post(app.uri("/pay"), order(2));
+                assertEquals(503, during.statusCode(), during.body());
+                assertEquals(null, runs.get(order(2)));
+                assertEquals(1, mbeanSum("DoubleSubmitFilter", name, "Failovers"), "noticed once");
+            }
         }
     }
 

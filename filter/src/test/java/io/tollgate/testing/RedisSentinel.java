@@ -51,11 +51,12 @@ public final class RedisSentinel implements AutoCloseable {
             for (int i = 0; i < sentinelCount; i++) {
                 // quick detection (1 s down-after); a long failover-timeout, so that a sentinel never "fixes"
                 // a replica's address (it would bypass the replication proxy) while a test runs
-                sentinels.add(RedisServer.startWithConfigFile("sentinel monitor " + MASTER_NAME + " " + first.host()
-                        + " " + first.port() + " " + quorum + "\n"
+                String monitor = "sentinel monitor " + MASTER_NAME + " " + first.host() + " " + first.port() + " "
+                        + quorum + "\n";
+                sentinels.add(RedisServer.startWithConfigFile(replicas == 0 ? monitor : monitor
                         + "sentinel down-after-milliseconds " + MASTER_NAME + " 1000\n"
                         + "sentinel failover-timeout " + MASTER_NAME + " 180000\n"
-                        + "sentinel parallel-syncs " + MASTER_NAME + " " + Math.max(1, replicas) + "\n",
+                        + "sentinel parallel-syncs " + MASTER_NAME + " " + replicas + "\n",
                         "--sentinel"));
             }
             awaitMasterKnown(first);

@@ -64,6 +64,21 @@ public final class RedissonVersions {
     private RedissonVersions() {
     }
 
+    /**
+     * Whether a client is configured for a single server (which has no replica to acknowledge a write).
+     * {@code Config.isSingleConfig()} is public from 3.27 only; its protected {@code getSingleServerConfig()}
+     * exists in every supported version. False when that cannot be told (the caller's live check decides).
+     */
+    public static boolean singleServer(org.redisson.config.Config config) {
+        try {
+            java.lang.reflect.Method single = org.redisson.config.Config.class.getDeclaredMethod("getSingleServerConfig");
+            single.setAccessible(true);
+            return single.invoke(config) != null;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Whether the running Redisson is {@code version} (like {@code 3.34.0}) or later; false when unknown. */
     public static boolean atLeast(String version) {
         if (VERSION.equals("unknown")) {

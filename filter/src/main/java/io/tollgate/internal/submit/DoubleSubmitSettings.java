@@ -75,12 +75,17 @@ public final class DoubleSubmitSettings implements FilterLifecycle.Settings {
     /** Default of {@value #PARAM_REPLICA_ACKS}. */
     public static final String DEFAULT_REPLICA_ACKS = "0";
     static final int MAX_REPLICA_ACKS = 16;
+    /** How long after a noticed failover claims are denied (503); 0: not at all. */
+    public static final String PARAM_FAILOVER_GRACE = "failoverGrace";
+    /** Default of {@value #PARAM_FAILOVER_GRACE}. */
+    public static final String DEFAULT_FAILOVER_GRACE = "0";
+    static final Duration MAX_FAILOVER_GRACE = Duration.ofMinutes(10);
 
     /** Names only DoubleSubmitFilter takes (besides the shared ones), in documentation order. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
             CommonSettings.PARAM_METHODS, PARAM_KEY_HEADER, PARAM_FINGERPRINT, PARAM_CLIENT, PARAM_MODE, PARAM_WINDOW,
             PARAM_KEY_WINDOW, PARAM_LOCK_LEASE, PARAM_WAIT_TIMEOUT, PARAM_MAX_BODY_BYTES, PARAM_MAX_RESPONSE_BYTES,
-            PARAM_MAX_BUFFERED_BYTES, PARAM_MAX_STORED_BYTES_PER_CLIENT, PARAM_REPLICA_ACKS, CommonSettings.PARAM_EXCLUDE, CommonSettings.PARAM_TRUSTED_PROXIES, CommonSettings.PARAM_CLIENT_IP_HEADER,
+            PARAM_MAX_BUFFERED_BYTES, PARAM_MAX_STORED_BYTES_PER_CLIENT, PARAM_REPLICA_ACKS, PARAM_FAILOVER_GRACE, CommonSettings.PARAM_EXCLUDE, CommonSettings.PARAM_TRUSTED_PROXIES, CommonSettings.PARAM_CLIENT_IP_HEADER,
             CommonSettings.PARAM_IPV6_PREFIX));
 
     static final long MAX_BODY_LIMIT = 64L << 20;
@@ -108,11 +113,12 @@ public final class DoubleSubmitSettings implements FilterLifecycle.Settings {
     private final long maxBufferedBytes;
     private final long maxStoredBytesPerClient;
     private final int replicaAcks;
+    private final Duration failoverGrace;
 
     private DoubleSubmitSettings(CommonSettings common, String keyHeader, boolean fingerprintBody,
             ClientIdentity client, Mode mode, Duration window, Duration keyWindow, Duration lockLease,
             Duration waitTimeout, long maxBodyBytes, long maxResponseBytes, long maxBufferedBytes,
-            long maxStoredBytesPerClient, int replicaAcks) {
+            long maxStoredBytesPerClient, int replicaAcks, Duration failoverGrace) {
         this.common = common;
         this.keyHeader = keyHeader;
         this.fingerprintBody = fingerprintBody;
@@ -127,6 +133,7 @@ public final class DoubleSubmitSettings implements FilterLifecycle.Settings {
         this.maxBufferedBytes = maxBufferedBytes;
         this.maxStoredBytesPerClient = maxStoredBytesPerClient;
         this.replicaAcks = replicaAcks;
+        this.failoverGrace = failoverGrace;
     }
 
     /** Reads and checks every setting; throws {@link InvalidSettingException} naming the first bad one. */
@@ -187,8 +194,18 @@ public final class DoubleSubmitSettings implements FilterLifecycle.Settings {
         });
         int replicaAcks = p.parse(PARAM_REPLICA_ACKS, DEFAULT_REPLICA_ACKS,
                 t -> SettingFormats.integer(t, 0, MAX_REPLICA_ACKS));
+        Duration grace = p.parse(PARAM_FAILOVER_GRACE, DEFAULT_FAILOVER_GRACE, t -> {
+            if (t.trim().equals("0")) {
+                return Duration.ZERO;
+            }
+            Duration d = SettingFormats.duration(t);
+            if (d.compareTo(MAX_FAILOVER_GRACE) > 0) {
+                throw new IllegalArgumentException("must be at most 10m: every guarded request is denied meanwhile");
+            }
+            return d;
+        });
         return new DoubleSubmitSettings(common, keyHeader, body, client, mode, window, keyWindow, lease, wait,
-                maxBody, maxResponse, maxBuffered, maxStored, replicaAcks);
+                maxBody, maxResponse, maxBuffered, maxStored, replicaAcks, grace);
     }
 
     public SharedSettings shared() {
@@ -253,6 +270,11 @@ public final class DoubleSubmitSettings implements FilterLifecycle.Settings {
         return replicaAcks;
     }
 
+    /** How long after a noticed failover claims are denied (zero: not at all). */
+    public Duration failoverGrace() {
+        return failoverGrace;
+    }
+
     public ClientIpResolver clientIpResolver() {
         return common.clientIpResolver();
     }
@@ -268,7 +290,8 @@ public final class DoubleSubmitSettings implements FilterLifecycle.Settings {
                         + ", maxResponseBytes=" + maxResponseBytes
                         + ", maxStoredBytesPerClient=" + maxStoredBytesPerClient : "")
                 + ", maxBodyBytes=" + maxBodyBytes + ", maxBufferedBytes=" + maxBufferedBytes
-                + (replicaAcks > 0 ? ", replicaAcks=" + replicaAcks : "") + ", exclude=" + common.excludeText()
+                + (replicaAcks > 0 ? ", replicaAcks=" + replicaAcks : "")
+                + (failoverGrace.isZero() ? "" : ", failoverGrace=" + SettingFormats.format(failoverGrace)) + ", exclude=" + common.excludeText()
                 + ", " + common.clientAndShared();
     }
 }

@@ -77,6 +77,17 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
     }
 
     /**
+     * A batch followed by {@code WAIT replicaAcks ackWait}, never retried (a resent claim would take the lock
+     * twice). {@code syncSlaves} is the one form every supported Redisson has (3.23 lacks
+     * {@code sync(int, Duration)}; 4.x deprecates {@code syncSlaves} without removing it).
+     */
+    @SuppressWarnings("deprecation")
+    private BatchOptions acknowledged() {
+        return BatchOptions.defaults().syncSlaves(replicaAcks, ackWait.toMillis(), TimeUnit.MILLISECONDS)
+                .retryAttempts(0);
+    }
+
+    /**
      * A claim that fewer replicas than {@code replicaAcks} acknowledged within the wait: it was released (a
      * failover now could lose it), and this request takes {@code onBackendFailure}.
      */
@@ -125,7 +136,7 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
         return ContainerThreads.call(() -> {
             // WAIT cannot run inside a script: Redisson pipelines it after the script, on the same connection to
             // the key's master, and sums the replicas it reports; no retry (a resent claim would take it twice)
-            RBatch batch = client.createBatch(BatchOptions.defaults().sync(replicaAcks, ackWait).retryAttempts(0));
+            RBatch batch = client.createBatch(acknowledged());
             CompletionStage<List<Object>> answer = batch.getScript(ByteArrayCodec.INSTANCE).evalAsync(lock,
                     RScript.Mode.READ_WRITE, CLAIM, RedissonVersions.LIST, keys, args);
             return batch.executeAsync().thenCombine(answer, (result, values) -> {
@@ -147,9 +158,9 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
      */
     public CompletionStage<Integer> replicasAcknowledging(String keyPrefix) {
         return ContainerThreads.call(() -> {
-            RBatch batch = client.createBatch(BatchOptions.defaults().sync(replicaAcks, ackWait).retryAttempts(0));
+            RBatch batch = client.createBatch(acknowledged());
             String probe = RedisKeys.replicaProbe(keyPrefix);
-            batch.getBucket(probe, ByteArrayCodec.INSTANCE).setAsync(new byte[0], Duration.ofSeconds(1));
+            batch.getBucket(probe, ByteArrayCodec.INSTANCE).setAsync(new byte[0], 1, TimeUnit.SECONDS);
             return batch.executeAsync().thenApply(BatchResult::getSyncedSlaves);
         });
     }
@@ -237,7 +248,7 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
             // the record is WAITed for too (off the response path: the client has its answer), so that a
             // failover right after it does not lose it; fewer acknowledgements change nothing here
             answer = ContainerThreads.call(() -> {
-                RBatch batch = client.createBatch(BatchOptions.defaults().sync(replicaAcks, ackWait).retryAttempts(0));
+                RBatch batch = client.createBatch(acknowledged());
                 CompletionStage<Long> completed = batch.getScript(ByteArrayCodec.INSTANCE).evalAsync(lock,
                         RScript.Mode.READ_WRITE, COMPLETE, RedissonVersions.LONG, keys, args);
                 return batch.executeAsync().thenCombine(completed, (result, released) -> released);

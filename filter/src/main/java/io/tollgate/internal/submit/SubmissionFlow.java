@@ -66,6 +66,7 @@ public final class SubmissionFlow {
     private final LongAdder[] counts = new LongAdder[Answer.values().length];
     private final AtomicLong nextStoreWarning = new AtomicLong();
     private final AtomicBoolean staleWarned = new AtomicBoolean();
+    private volatile java.util.function.BooleanSupplier afterFailover = () -> false;
     private final LongAdder staleCompletions = new LongAdder();
     private final AtomicLong leaseOverruns = new AtomicLong();
     private final AtomicLong nextLeaseWarning = new AtomicLong();
@@ -146,6 +147,11 @@ public final class SubmissionFlow {
     /** How many guarded requests got this answer so far (the MXBean's counters). */
     public long count(Answer answer) {
         return counts[answer.ordinal()].sum();
+    }
+
+    /** Claims are denied (503) while {@code inGrace} says a failover was noticed a moment ago (failoverGrace). */
+    public void denyWhile(java.util.function.BooleanSupplier inGrace) {
+        this.afterFailover = inGrace;
     }
 
     /** Completions refused because a later claim of the same submission had already completed (fencing). */
@@ -271,6 +277,14 @@ public final class SubmissionFlow {
                 answer(response, local, s);
                 return s.then(Submission.Next.ANSWERED, false);
             }
+        }
+        if (afterFailover.getAsBoolean()) {
+            // failoverGrace: what the new master says about this submission may be what it never received
+            if (localGuard != null) {
+                localGuard.abandon(s.id(), s.owner());
+            }
+            responses.backendUnavailable(response);
+            return s.then(Submission.Next.ANSWERED, false);
         }
         // the local guard is already held: a late claim is not waited on past backendTimeout
         BackendAccess.Answer<Claim> claimed = redis.decideWithin(
