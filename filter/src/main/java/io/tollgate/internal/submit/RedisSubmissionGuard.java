@@ -89,9 +89,10 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
 
     /**
      * A claim that fewer replicas than {@code replicaAcks} acknowledged within the wait: it was released (a
-     * failover now could lose it), and this request takes {@code onBackendFailure}.
+     * failover now could lose it), and this request takes {@code onBackendFailure}. A Redis answer like any
+     * other failed one (a late or busy Redis: counted towards the failure rate), not an unexpected error.
      */
-    public static final class ReplicaAckException extends RuntimeException {
+    public static final class ReplicaAckException extends org.redisson.client.RedisException {
         private static final long serialVersionUID = 1L;
 
         ReplicaAckException(String message) {
