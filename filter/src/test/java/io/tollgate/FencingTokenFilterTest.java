@@ -120,6 +120,10 @@ class FencingTokenFilterTest {
             HttpResponse<String> second = Http.post(app.uri("/slow"), "{\"pay\":2}");
             assertEquals(201, second.statusCode());
             assertEquals("token 2 run 2", second.body());
+            // its record is written after its response: wait for it, so that the first completes after it
+            String fence = locks.get(0).substring(0, locks.get(0).length() - ":lock".length()) + ":fence";
+            io.tollgate.testing.Conditions.await(() -> resp.call("HGET", fence, "done"), "2"::equals,
+                    Duration.ofSeconds(10));
 
             servlet.releaseFirst.countDown();
             HttpResponse<String> late = first.get(30, TimeUnit.SECONDS);
