@@ -37,8 +37,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Failures stay per request: each request waits on its own answer within its own bound (BoundedCall),
  * and a grant that arrives after its request stopped waiting is given back by that request. The health
- * hears of each call once, from here, timed from when it was sent ({@link SharedCall}): a request that
- * spent its bound queued behind a call in flight takes its fallback, but does not make Redis look slow.
+ * hears of each call once: of a request's own call from its bounded call, as ever; of a shared call from
+ * here, timed from when it was sent ({@link SharedCall}): a request that spent its bound queued behind a
+ * call in flight takes its fallback, but does not make Redis look slow.
  */
 public final class HotKeyCombiner implements RateLimiter {
 
@@ -107,13 +108,25 @@ public final class HotKeyCombiner implements RateLimiter {
     /** One key's queue: the calls in flight and the requests waiting for the next. */
     private static final class Lane {
         final String key;
-        final ArrayDeque<Rider> waiting = new ArrayDeque<>();
+        /** Created when a first request has to wait: a quiet key never needs it. */
+        ArrayDeque<Rider> waiting;
         int inFlight;
         long lastSentNanos;
         boolean closed;
 
         Lane(String key) {
             this.key = key;
+        }
+
+        boolean nobodyWaiting() {
+            return waiting == null || waiting.isEmpty();
+        }
+
+        void add(Rider rider) {
+            if (waiting == null) {
+                waiting = new ArrayDeque<>();
+            }
+            waiting.add(rider);
         }
     }
 
@@ -127,26 +140,56 @@ public final class HotKeyCombiner implements RateLimiter {
      * for the key that wait at the same time.
      */
     public CompletionStage<RateDecision> tryAcquire(String key, List<Limit> limits, long cost) {
-        Rider rider = new Rider(limits, cost);
         while (true) {
             Lane lane = lanes.computeIfAbsent(key, Lane::new);
-            List<Rider> batch;
+            Rider rider;
+            List<Rider> batch = null;
             synchronized (lane) {
                 if (lane.closed) {
                     continue; // emptied and dropped meanwhile: take the key's new lane
                 }
                 long now = System.nanoTime();
-                if (lane.inFlight < maxInFlight || now - lane.lastSentNanos > staleNanos) {
-                    lane.waiting.add(rider);
-                    batch = next(lane, now);
+                boolean free = lane.inFlight < maxInFlight || now - lane.lastSentNanos > staleNanos;
+                if (free && lane.nobodyWaiting() && cost == 1) {
+                    // nothing to combine with: alone, exactly as without the combiner
+                    lane.inFlight++;
+                    lane.lastSentNanos = now;
+                    rider = null;
                 } else {
-                    lane.waiting.add(rider);
-                    return rider.answer;
+                    rider = new Rider(limits, cost);
+                    lane.add(rider);
+                    if (free) {
+                        batch = next(lane, now);
+                    }
                 }
             }
-            send(lane, batch);
+            if (rider == null) {
+                return alone(lane, key, limits);
+            }
+            if (batch != null) {
+                send(lane, batch);
+            }
             return rider.answer;
         }
+    }
+
+    /**
+     * A request that found its key quiet: the engine's one-request call, its future handed back as it is and
+     * its health told by the request's own bounded call, as without combining. Only its end is watched.
+     */
+    private CompletionStage<RateDecision> alone(Lane lane, String key, List<Limit> limits) {
+        calls.increment();
+        decisions.increment();
+        sizes.incrementAndGet(1);
+        CompletionStage<RateDecision> call;
+        try {
+            call = engine.tryAcquire(key, limits);
+        } catch (RuntimeException e) {
+            finished(lane);
+            throw e;
+        }
+        call.whenComplete((decision, error) -> finished(lane));
+        return call;
     }
 
     @Override
@@ -162,6 +205,9 @@ public final class HotKeyCombiner implements RateLimiter {
     /** The next batch to send (the lane is locked): the longest run of waiting requests with the head's limits. */
     private List<Rider> next(Lane lane, long now) {
         Rider head = lane.waiting.poll();
+        if (head == null) {
+            throw new IllegalStateException("no request waits on " + lane.key);
+        }
         List<Rider> batch = new ArrayList<>(Math.min(lane.waiting.size() + 1, maxBatch));
         batch.add(head);
         while (batch.size() < maxBatch && !lane.waiting.isEmpty()
@@ -191,8 +237,7 @@ public final class HotKeyCombiner implements RateLimiter {
     private CompletionStage<List<RateDecision>> call(String key, List<Rider> batch) {
         Rider first = batch.get(0);
         if (batch.size() == 1 && first.cost == 1) {
-            // alone: the one-request script, as without combining
-            return engine.tryAcquire(key, first.limits).thenApply(List::of);
+            return engine.tryAcquire(key, first.limits).thenApply(List::of); // the one-request script
         }
         long[] costs = new long[batch.size()];
         for (int i = 0; i < costs.length; i++) {
@@ -201,30 +246,35 @@ public final class HotKeyCombiner implements RateLimiter {
         return engine.tryAcquireAll(key, first.limits, costs);
     }
 
-    /** The call returned: the next batch goes first (its round trip starts sooner), then the answers. */
+    /** A shared call returned: its health told once, the next batch sent (its round trip starts sooner), then the answers. */
     private void done(Lane lane, List<Rider> batch, List<RateDecision> answers, Throwable error, long sent) {
         if (health != null) {
             health.sharedCallEnded(error, System.nanoTime() - sent);
         }
-        List<Rider> following = null;
-        synchronized (lane) {
-            lane.inFlight--;
-            if (!lane.waiting.isEmpty() && lane.inFlight < maxInFlight) {
-                following = next(lane, System.nanoTime());
-            } else if (lane.inFlight == 0 && lane.waiting.isEmpty()) {
-                lane.closed = true;
-                lanes.remove(lane.key, lane);
-            }
-        }
-        if (following != null) {
-            send(lane, following);
-        }
+        finished(lane);
         for (int i = 0; i < batch.size(); i++) {
             if (error != null) {
                 batch.get(i).answer.completeExceptionally(error);
             } else {
                 batch.get(i).answer.complete(answers.get(i));
             }
+        }
+    }
+
+    /** A call of the lane ended: the waiting requests go next, or the lane is dropped when nothing is left. */
+    private void finished(Lane lane) {
+        List<Rider> following = null;
+        synchronized (lane) {
+            lane.inFlight--;
+            if (!lane.nobodyWaiting() && lane.inFlight < maxInFlight) {
+                following = next(lane, System.nanoTime());
+            } else if (lane.inFlight == 0 && lane.nobodyWaiting()) {
+                lane.closed = true;
+                lanes.remove(lane.key, lane);
+            }
+        }
+        if (following != null) {
+            send(lane, following);
         }
     }
 

@@ -146,7 +146,7 @@ class HotKeyExactnessTest {
         }
 
         List<Limit> parse() {
-            return burst == null ? Limit.parseAll(limits, algorithm) : Limit.withBursts(limits, algorithm, burst);
+            return burst == null ? Limit.parseAll(limits, algorithm) : Limit.policyLimits(limits, algorithm, burst);
         }
     }
 
@@ -341,7 +341,7 @@ class HotKeyExactnessTest {
             throws Exception {
         // limits nothing refills during the run: what Redis holds is then exactly what the requests took
         List<Limit> limits = algorithm == Algorithm.SLIDING_LOG ? Limit.parseAll("100000/1h", algorithm)
-                : Limit.withBursts("100/1d", algorithm, "30000");
+                : Limit.policyLimits("100/1d", algorithm, "30000");
         String key = RedisExtension.uniquePrefix() + "{faulty}";
         boolean oneConnection = fault.equals("one-connection-delayed");
         Duration bound = oneConnection ? Duration.ofMillis(300) : Duration.ofMillis(100);
