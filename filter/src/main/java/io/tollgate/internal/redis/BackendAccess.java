@@ -261,14 +261,14 @@ public final class BackendAccess {
     }
 
     /**
-     * A call several requests shared (a hot key's combined batch, {@link SharedCall}) ended,
-     * {@code elapsedNanos} after it was sent: the health hears of it once, as of one waited-on call (later
-     * than {@code backendTimeout}: slow). The requests that rode on it tell it nothing themselves.
+     * A call several requests shared (a hot key's combined batch, {@link SharedCall}) ended: the health hears
+     * of it once, as of one waited-on call (answered, however late: Redis answers; failed: that call's
+     * failure). The requests that rode on it tell it nothing themselves.
      *
      * @param error why it failed; null when Redis answered
      */
-    public void sharedCallEnded(Throwable error, long elapsedNanos) {
-        call.sharedCallEnded(error, elapsedNanos, backendTimeout);
+    public void sharedCallEnded(Throwable error) {
+        call.sharedCallEnded(error);
     }
 
     /** A call nobody waited on (a lock released after the response) failed: tells the health as a waited one would. */

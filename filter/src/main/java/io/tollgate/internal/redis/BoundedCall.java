@@ -214,7 +214,9 @@ public final class BoundedCall {
                     return;
                 }
                 try {
-                    call.get().whenComplete((v, e) -> {
+                    CompletionStage<T> issued = call.get();
+                    SharedCall.taken(); // a seat taken on this thread is nobody's: that request tells the health
+                    issued.whenComplete((v, e) -> {
                         if (e != null) {
                             answer.completeExceptionally(e);
                         } else {
@@ -285,17 +287,15 @@ public final class BoundedCall {
     }
 
     /**
-     * A call several requests shared ({@link SharedCall}) ended, {@code elapsedNanos} after it was sent: tells
-     * the health once, as one waited-on call would have (answered later than {@code bound}: slow).
+     * A call several requests shared ({@link SharedCall}) ended: tells the health once, as one waited-on call
+     * would have. An answer, however late, is Redis answering (a late answer is still Redis's answer); a
+     * failure counts as that call's failure (Redisson's own timeout: slow; no connection: down).
      *
      * @param error why it failed; null when Redis answered
      */
-    void sharedCallEnded(Throwable error, long elapsedNanos, Duration bound) {
+    void sharedCallEnded(Throwable error) {
         if (error != null) {
             failed(error, null, null, true);
-        } else if (elapsedNanos > bound.toNanos()) {
-            failed(new TimeoutException("a shared call answered after " + elapsedNanos / 1_000_000 + " ms"), null,
-                    null, true);
         } else {
             health.succeeded();
         }

@@ -4,13 +4,15 @@ package io.tollgate.internal.redis;
  * A request's seat in a Redis call it shares with other requests (a hot key's combined batch, see
  * {@code HotKeyCombiner}). Every request still waits on its own answer within its own bound through
  * {@link BoundedCall} and takes its own fallback when that bound expires, but {@link BackendHealth} hears
- * about the call once, from whoever made it ({@link BoundedCall#sharedCallEnded}), timed from when it was
- * sent: one batch of 200 requests is one call, and a request that spent its bound queued behind the call
- * in flight does not make Redis look slow.
+ * about the call once, from whoever made it ({@link BackendAccess#sharedCallEnded}), when it ends: one batch
+ * of 200 requests is one call, and a request that spent its bound queued behind the call in flight does not
+ * make Redis look slow.
  *
  * <p>The combiner takes the seat on the request's own thread while {@link BoundedCall} issues the call
  * ({@link #take}), and {@link BoundedCall} reads it back on that thread once the call is issued: no
- * signature between them changes, and nothing stays on the (container) thread.
+ * signature between them changes, and nothing stays on the (container) thread. (A call BoundedCall issues
+ * on one of its connecting threads, before Redis has first answered, finds no seat: that request tells the
+ * health itself, as every request did before combining.)
  */
 public final class SharedCall {
 
