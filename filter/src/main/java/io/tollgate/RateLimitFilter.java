@@ -130,7 +130,7 @@ public final class RateLimitFilter implements Filter {
         settings = runtime.settings();
         logPrefix = runtime.logPrefix();
         redis = runtime.redis();
-        Engines engines = new Engines(runtime.client(), settings.algorithms());
+        Engines engines = new Engines(runtime.client(), settings.algorithms(), redis);
         rejectionMemory = new RejectionMemory(engines);
         localLimiter = settings.shared().onBackendFailure() == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
         clientIps = settings.clientIpResolver();
@@ -257,7 +257,11 @@ public final class RateLimitFilter implements Filter {
         });
     }
 
-    /** One call per policy, issued together; permits taken by some when another failed are given back. */
+    /**
+     * One call per policy, issued together; permits taken by some when another failed are given back. A
+     * request of one policy may share its call with other requests for the key (HotKeyCombiner); one of
+     * several policies goes alone, so its all-or-nothing never spans a batch.
+     */
     private CompletableFuture<RateDecision[]> acquireAll(String[] keys, List<Policy> policies) {
         if (keys.length == 1) {
             return rejectionMemory.tryAcquire(keys[0], policies.get(0).limits()).toCompletableFuture()
@@ -265,7 +269,7 @@ public final class RateLimitFilter implements Filter {
         }
         List<CompletableFuture<RateDecision>> futures = new ArrayList<>(keys.length);
         for (int i = 0; i < keys.length; i++) {
-            futures.add(rejectionMemory.tryAcquire(keys[i], policies.get(i).limits()).toCompletableFuture());
+            futures.add(rejectionMemory.tryAcquireAlone(keys[i], policies.get(i).limits()).toCompletableFuture());
         }
         return CompletableFuture.allOf(futures.toArray(new CompletableFuture[0])).handle((v, e) -> {
             if (e != null) {

@@ -67,10 +67,11 @@ public final class OutboundLimiter implements AutoCloseable {
         this.limitsText = settings.limitsText();
         this.held = settings.held();
         this.key = settings.key();
-        this.redis = new Engines(client, java.util.EnumSet.of(settings.algorithm()));
         this.local = settings.onBackendFailure() == BackendFailurePolicy.LOCAL ? new LocalRateLimiter() : null;
         this.access = new BackendAccess("Tollgate OutboundLimiter [" + name + "]", settings.onBackendFailure(),
                 settings.backendTimeout(), settings.maxWait());
+        // many threads calling one API is one hot key: their requests share calls (HotKeyCombiner)
+        this.redis = new Engines(client, java.util.EnumSet.of(settings.algorithm()), access);
         this.lease = lease;
     }
 

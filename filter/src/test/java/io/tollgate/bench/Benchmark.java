@@ -7,7 +7,10 @@ import io.tollgate.testing.Conditions;
 import io.tollgate.testing.RedisSentinel;
 import io.tollgate.testing.RedisServer;
 import io.tollgate.testing.Resp;
+import io.tollgate.internal.ratelimit.engine.HotKeyCombiner;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -57,6 +60,12 @@ public final class Benchmark {
     private static final String FLOOD = "rl-flood";
     private static final String TOKEN_BUCKET = "tb-1";
     private static final String RRATELIMITER = "rrl-1";
+    private static final String TB_GLOBAL = "tb-global";
+    private static final String OFF = "-off";
+    private static final String TWO_IN_FLIGHT = "-if2";
+    private static final String CAP_32 = "-cap32";
+    /** Combining off: the engines called directly, one call per request, as before HotKeyCombiner. */
+    private static final Map<String, String> COMBINING_OFF = Map.of(HotKeyCombiner.MAX_BATCH_PROPERTY, "1");
 
     private final double seconds = Double.parseDouble(System.getProperty("bench.seconds", "3"));
     private final int rounds = Integer.getInteger("bench.rounds", 3);
@@ -95,6 +104,22 @@ public final class Benchmark {
                 false));
         v.add(new Variant(GLOBAL, "RateLimitFilter limits=100000/1s key=global (one hot key)",
                 RateLimitFilter.class, tollgate(redisUrl, "limits", "100000/1s", "key", "global"), false, false));
+        v.add(new Variant(TB_GLOBAL, "RateLimitFilter algorithm=token-bucket limits=100000/1s key=global (one hot key)",
+                RateLimitFilter.class, tollgate(redisUrl, "algorithm", "token-bucket", "limits", "100000/1s",
+                        "key", "global"), false, false));
+        // the same without combining (one call per request, as before it), and with other combiner settings
+        for (String base : List.of(GLOBAL, TB_GLOBAL, ONE_LIMIT, TOKEN_BUCKET)) {
+            Variant b = v.stream().filter(x -> x.name().equals(base)).findFirst().orElseThrow();
+            v.add(new Variant(base + OFF, b.description() + ", combining off", b.filter(), b.initParams(), false,
+                    false, COMBINING_OFF));
+        }
+        for (String base : List.of(GLOBAL, TB_GLOBAL)) {
+            Variant b = v.stream().filter(x -> x.name().equals(base)).findFirst().orElseThrow();
+            v.add(new Variant(base + TWO_IN_FLIGHT, b.description() + ", 2 calls in flight per key", b.filter(),
+                    b.initParams(), false, false, Map.of(HotKeyCombiner.MAX_IN_FLIGHT_PROPERTY, "2")));
+            v.add(new Variant(base + CAP_32, b.description() + ", at most 32 requests per call", b.filter(),
+                    b.initParams(), false, false, Map.of(HotKeyCombiner.MAX_BATCH_PROPERTY, "32")));
+        }
         v.add(new Variant(BARE_FLOOD, "bare RRateLimiter 100/1m, every connection one client",
                 BareRateLimitFilter.class, Map.of("limits", "100/1m"), false, true));
         v.add(new Variant(FLOOD, "RateLimitFilter limits=100/1m key=global, every connection one client",
@@ -179,6 +204,15 @@ public final class Benchmark {
 
     private static ServletContextHandler context(Variant v, String redisUrl, Map<String, CountingRedisson> clients) {
         ServletContextHandler context = new ServletContextHandler("/" + v.name());
+        // contexts start one after the other: the variant's switches hold while its filter starts
+        context.addEventListener(new ServletContextListener() {
+            @Override
+            public void contextInitialized(ServletContextEvent event) {
+                System.clearProperty(HotKeyCombiner.MAX_BATCH_PROPERTY);
+                System.clearProperty(HotKeyCombiner.MAX_IN_FLIGHT_PROPERTY);
+                v.systemProperties().forEach(System::setProperty);
+            }
+        });
         if (v.filter() != null) {
             CountingRedisson client = v.initParams().containsKey(DoubleSubmitFilter.PARAM_REPLICA_ACKS)
                     ? CountingRedisson.masterSlave(redisUrl, replicaUrl) : new CountingRedisson(redisUrl);
@@ -197,6 +231,7 @@ public final class Benchmark {
             throws IOException, InterruptedException {
         HttpLoad.Run run = load.open(v.path(), v.post(), v.oneClient());
         Map<String, Long> tripsBefore = client == null ? Map.of() : client.roundTrips();
+        long[] batchesBefore = client == null ? null : client.batchSizes();
         CommandStats commandsBefore = CommandStats.read(redis);
         Map<Long, Long> allocatedBefore = Allocations.snapshot();
         HttpLoad.Result result = run.go(nanos(seconds));
@@ -204,6 +239,9 @@ public final class Benchmark {
         CommandStats commands = CommandStats.read(redis).minus(commandsBefore);
         Map<String, Long> trips = Tally.minus(client == null ? Map.of() : client.roundTrips(), tripsBefore);
         tally.add(result, commands.calls, trips, Allocations.between(allocatedBefore, allocatedAfter));
+        if (client != null) {
+            tally.addBatches(client.batchSizes(), batchesBefore);
+        }
     }
 
     private static long nanos(double seconds) {
@@ -299,6 +337,7 @@ public final class Benchmark {
         target("flooding client: rejections/s vs bare tryAcquire() flooded", Table.ratio(floodRate), ">= 2x",
                 floodRate >= 2);
         target("one hot global key req/s vs per-client keys (rl-1)", Table.ratio(hot), ">= 0.90x", hot >= 0.9);
+        hotKeys(t);
         Tally submit = t.get(SUBMIT);
         double submitTrips = submit.perRequest(submit.roundTrips);
         // every POST of the variant is a first request: claim.lua, then complete.lua after the response
@@ -317,6 +356,55 @@ public final class Benchmark {
                 "reported", true);
         target("guarded POST p50, replicaAcks=1 vs 0", Table.ratio(acks.percentileMillis(50)
                 / submit.percentileMillis(50)), "reported", true);
+    }
+
+    /** One hot key: combined against the one-GET floor and against the same filter without combining. */
+    private void hotKeys(Map<String, Tally> t) {
+        Tally floor = t.get(FLOOR);
+        out.println();
+        out.println("  One hot key (key=global, " + connections + " connections) and per-client keys, combining on"
+                + " and off (-off: one call per request, as before combining):");
+        Table hot = new Table("variant", "req/s", "x floor", "x -off", "p50 ms", "p50 x -off", "p99 ms",
+                "rt/decision", "batch p50", "batch p99");
+        for (String name : List.of(GLOBAL, GLOBAL + OFF, GLOBAL + TWO_IN_FLIGHT, GLOBAL + CAP_32, TB_GLOBAL,
+                TB_GLOBAL + OFF, TB_GLOBAL + TWO_IN_FLIGHT, TB_GLOBAL + CAP_32, ONE_LIMIT, ONE_LIMIT + OFF,
+                TOKEN_BUCKET, TOKEN_BUCKET + OFF)) {
+            Tally x = t.get(name);
+            Tally off = t.get(baseOf(name) + OFF);
+            hot.row("  " + name, Table.num(x.perSecond()), Table.ratio(x.perSecond() / floor.perSecond()),
+                    Table.ratio(x.perSecond() / off.perSecond()), Table.num(x.percentileMillis(50)),
+                    Table.ratio(x.percentileMillis(50) / off.percentileMillis(50)), Table.num(x.percentileMillis(99)),
+                    String.format("%.4f", x.perRequest(x.roundTrips)), Integer.toString(x.batchPercentile(50)),
+                    Integer.toString(x.batchPercentile(99)));
+        }
+        hot.print(out);
+        out.println();
+        for (String name : List.of(GLOBAL, TB_GLOBAL)) {
+            Tally x = t.get(name);
+            target("one hot key, " + x.variant.description().replace("RateLimitFilter ", "").replace(
+                    " (one hot key)", "") + ", req/s vs floor", Table.ratio(x.perSecond() / floor.perSecond()),
+                    ">= 1.5x", x.perSecond() >= 1.5 * floor.perSecond());
+            target("  round trips per decision; batch size p50 / p99", String.format("%.4f; %d / %d",
+                    x.perRequest(x.roundTrips), x.batchPercentile(50), x.batchPercentile(99)), "reported", true);
+        }
+        for (String name : List.of(ONE_LIMIT, TOKEN_BUCKET)) {
+            Tally x = t.get(name);
+            Tally off = t.get(name + OFF);
+            target("per-client keys (" + name + ") req/s, combining on vs off", Table.ratio(x.perSecond()
+                    / off.perSecond()), ">= 0.95x", x.perSecond() >= 0.95 * off.perSecond());
+            target("per-client keys (" + name + ") p50 latency, combining on vs off", Table.ratio(
+                    x.percentileMillis(50) / off.percentileMillis(50)), "<= 1.05x",
+                    x.percentileMillis(50) <= 1.05 * off.percentileMillis(50));
+        }
+    }
+
+    private static String baseOf(String name) {
+        for (String suffix : List.of(OFF, TWO_IN_FLIGHT, CAP_32)) {
+            if (name.endsWith(suffix)) {
+                return name.substring(0, name.length() - suffix.length());
+            }
+        }
+        return name;
     }
 
     private void target(String what, String measured, String goal, boolean met) {

@@ -65,6 +65,11 @@ final class CountingRedisson implements AutoCloseable {
         return counter.counts();
     }
 
+    /** Limiter script calls so far by requests carried (index = requests). */
+    long[] batchSizes() {
+        return counter.batchSizes();
+    }
+
     @Override
     public void close() {
         client.shutdown(0, 5, TimeUnit.SECONDS);

@@ -20,6 +20,8 @@ final class Tally {
     final Map<String, Long> commandsByName = new TreeMap<>();
     final Map<String, Long> roundTripsByName = new TreeMap<>();
     long allocatedBytes;
+    /** Limiter script calls by requests carried (index = requests). */
+    final long[] batchSizes = new long[RoundTripCounter.MAX_BATCH + 1];
     final int[] statuses = new int[600];
     private final List<long[]> latencies = new ArrayList<>();
     private long[] sorted;
@@ -86,6 +88,30 @@ final class Tally {
                 .forEach(e -> sb.append(sb.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
                         .append(Table.num(perRequest(e.getValue()))));
         return sb.length() == 0 ? "-" : sb.toString();
+    }
+
+    /** Adds the script calls of one run, by requests carried. */
+    void addBatches(long[] after, long[] before) {
+        for (int i = 0; i < batchSizes.length; i++) {
+            batchSizes[i] += after[i] - before[i];
+        }
+    }
+
+    /** The batch size (requests per limiter script call) at or below which {@code p} % of the calls were; 0: none. */
+    int batchPercentile(double p) {
+        long total = Arrays.stream(batchSizes).sum();
+        if (total == 0) {
+            return 0;
+        }
+        long rank = (long) Math.ceil(p / 100 * total);
+        long seen = 0;
+        for (int i = 0; i < batchSizes.length; i++) {
+            seen += batchSizes[i];
+            if (seen >= rank) {
+                return i;
+            }
+        }
+        return batchSizes.length - 1;
     }
 
     long rejected() {

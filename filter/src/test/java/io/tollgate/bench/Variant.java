@@ -11,9 +11,15 @@ import java.util.Map;
  * @param filter     null for the no-filter baseline
  * @param post       POST with a unique body per request (else GET)
  * @param oneClient  every connection is the same client (else each is its own)
+ * @param systemProperties set while the variant's filter starts (the combiner's measurement switches)
  */
 record Variant(String name, String description, Class<? extends Filter> filter, Map<String, String> initParams,
-        boolean post, boolean oneClient) {
+        boolean post, boolean oneClient, Map<String, String> systemProperties) {
+
+    Variant(String name, String description, Class<? extends Filter> filter, Map<String, String> initParams,
+            boolean post, boolean oneClient) {
+        this(name, description, filter, initParams, post, oneClient, Map.of());
+    }
 
     String path() {
         return "/" + name + "/";

@@ -1,6 +1,8 @@
 package io.tollgate.internal.ratelimit;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * The answer for one policy: admitted or not, and for each of its limits what is left and how long until
@@ -16,14 +18,16 @@ public final class RateDecision {
     private final String permitId;
     private final boolean remembered;
     private final boolean exactWait;
+    private final long cost;
 
     RateDecision(boolean admitted, List<Limit> limits, long[] remaining, long[] waitMillis, String key,
             String permitId) {
-        this(admitted, limits, remaining, waitMillis, key, permitId, false, true);
+        this(admitted, limits, remaining, waitMillis, key, permitId, false, true, 1);
     }
 
     private RateDecision(boolean admitted, List<Limit> limits, long[] remaining, long[] waitMillis, String key,
-            String permitId, boolean remembered, boolean exactWait) {
+            String permitId, boolean remembered, boolean exactWait, long cost) {
+        this.cost = cost;
         this.admitted = admitted;
         this.limits = limits;
         this.remaining = remaining;
@@ -42,12 +46,12 @@ public final class RateDecision {
 
     /** This decision with {@code permitId}: what {@link RateLimiter#release} needs to give the permits back. */
     public RateDecision withPermit(String permitId) {
-        return new RateDecision(admitted, limits, remaining, waitMillis, key, permitId, remembered, exactWait);
+        return new RateDecision(admitted, limits, remaining, waitMillis, key, permitId, remembered, exactWait, cost);
     }
 
     /** This decision with its waits only upper bounds (such a rejection is not remembered in process). */
     public RateDecision withUpperBoundWaits() {
-        return new RateDecision(admitted, limits, remaining, waitMillis, key, permitId, remembered, false);
+        return new RateDecision(admitted, limits, remaining, waitMillis, key, permitId, remembered, false, cost);
     }
 
     /**
@@ -69,6 +73,42 @@ public final class RateDecision {
         }
         boolean admitted = ((Number) values.get(0)).longValue() == 1;
         return new RateDecision(admitted, limits, remaining, wait, key, admitted ? permitId : null);
+    }
+
+    /**
+     * The decisions a batch script returned for {@code costs.length} requests, each answered as
+     * {@link #fromScript} reads one answer, one after the other in one flat list (the contract of
+     * {@code sliding-log-batch.lua} and {@code token-bucket-batch.lua}).
+     *
+     * @param permitIds what gives request {@code i}'s permits back, kept only when it was admitted
+     */
+    public static List<RateDecision> fromBatch(List<Object> values, List<Limit> limits, String key, long[] costs,
+            IntFunction<String> permitIds) {
+        int n = limits.size();
+        int stride = 1 + 2 * n;
+        if (values == null || values.size() != stride * costs.length) {
+            throw new IllegalStateException("unexpected answer from Redis to a batch of " + costs.length + ": "
+                    + values);
+        }
+        List<RateDecision> out = new ArrayList<>(costs.length);
+        for (int r = 0; r < costs.length; r++) {
+            int at = r * stride;
+            long[] remaining = new long[n];
+            long[] wait = new long[n];
+            for (int i = 0; i < n; i++) {
+                remaining[i] = ((Number) values.get(at + 1 + 2 * i)).longValue();
+                wait[i] = Math.max(0, ((Number) values.get(at + 2 + 2 * i)).longValue());
+            }
+            boolean admitted = ((Number) values.get(at)).longValue() == 1;
+            out.add(new RateDecision(admitted, limits, remaining, wait, key, admitted ? permitIds.apply(r) : null,
+                    false, true, costs[r]));
+        }
+        return out;
+    }
+
+    /** Permits of every limit this request takes (1 for a request through a filter). */
+    public long cost() {
+        return cost;
     }
 
     /** Whether the waits are exact (else upper bounds: the engine cannot tell when a permit comes back). */
@@ -104,7 +144,7 @@ public final class RateDecision {
         long max = 0;
         if (!admitted) {
             for (int i = 0; i < remaining.length; i++) {
-                if (remaining[i] == 0) {
+                if (remaining[i] < cost) {
                     max = Math.max(max, waitMillis[i]);
                 }
             }
@@ -118,16 +158,16 @@ public final class RateDecision {
         for (int i = 0; i < shorter.length; i++) {
             shorter[i] = Math.max(1, waitMillis[i] - elapsedMillis);
         }
-        return new RateDecision(admitted, limits, remaining, shorter, key, null, true, exactWait);
+        return new RateDecision(admitted, limits, remaining, shorter, key, null, true, exactWait, cost);
     }
 
-    /** This admitted decision after its permit was given back: one more remaining in every limit. */
+    /** This admitted decision after its permits were given back: its cost more remaining in every limit. */
     public RateDecision givenBack() {
         long[] more = remaining.clone();
         for (int i = 0; i < more.length; i++) {
-            more[i] = Math.min(limits.get(i).count(), more[i] + 1);
+            more[i] = Math.min(limits.get(i).count(), more[i] + cost);
         }
-        return new RateDecision(admitted, limits, more, waitMillis, key, null, false, exactWait);
+        return new RateDecision(admitted, limits, more, waitMillis, key, null, false, exactWait, cost);
     }
 
     /** The Redis key the decision was taken on. */

@@ -17,6 +17,14 @@ public interface RateLimiter {
      */
     CompletionStage<RateDecision> tryAcquire(String key, List<Limit> limits);
 
+    /**
+     * As {@link #tryAcquire}, in a call of its own, never combined with other requests' (a request that spends
+     * on several keys at once is combined with no one: see {@code HotKeyCombiner}).
+     */
+    default CompletionStage<RateDecision> tryAcquireAlone(String key, List<Limit> limits) {
+        return tryAcquire(key, limits);
+    }
+
     /** Gives back the permits an admitted decision took (another policy rejected the same request). */
     CompletionStage<Void> release(RateDecision decision);
 }

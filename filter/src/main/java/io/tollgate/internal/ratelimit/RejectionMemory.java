@@ -83,8 +83,8 @@ public final class RejectionMemory implements RateLimiter {
 
     private void remember(String key, RateDecision decision, long sentNanos) {
         long wait = decision.retryAfterMillis();
-        // an upper bound would reject requests Redis might admit
-        if (wait <= 0 || !decision.exactWait()) {
+        // an upper bound would reject requests Redis might admit; so would the wait for more than one permit
+        if (wait <= 0 || !decision.exactWait() || decision.cost() != 1) {
             return;
         }
         if (rejected.size() >= maxKeys) {
@@ -115,6 +115,21 @@ public final class RejectionMemory implements RateLimiter {
     /** Keys remembered now (expired ones included until they are met or swept). */
     int size() {
         return rejected.size();
+    }
+
+    @Override
+    public CompletionStage<RateDecision> tryAcquireAlone(String key, List<Limit> limits) {
+        long now = nanoClock.getAsLong();
+        RateDecision remembered = recall(key, limits);
+        if (remembered != null) {
+            return CompletableFuture.completedFuture(remembered);
+        }
+        return redis.tryAcquireAlone(key, limits).thenApply(decision -> {
+            if (!decision.admitted()) {
+                remember(key, decision, now);
+            }
+            return decision;
+        });
     }
 
     @Override

@@ -260,6 +260,17 @@ public final class BackendAccess {
         return e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
+    /**
+     * A call several requests shared (a hot key's combined batch, {@link SharedCall}) ended: the health hears
+     * of it once, as of one waited-on call (answered, however late: Redis answers; failed: that call's
+     * failure). The requests that rode on it tell it nothing themselves.
+     *
+     * @param error why it failed; null when Redis answered
+     */
+    public void sharedCallEnded(Throwable error) {
+        call.sharedCallEnded(error);
+    }
+
     /** A call nobody waited on (a lock released after the response) failed: tells the health as a waited one would. */
     public void failedUnwatched(Throwable error) {
         call.failedUnwatched(error);

@@ -155,32 +155,47 @@ public final class BoundedCall {
         long issued = System.nanoTime();
         long deadline = issued + wait.toNanos();
         CompletableFuture<T> answer;
+        SharedCall.taken(); // none left over from elsewhere
         try {
             answer = health.answering() ? call.get().toCompletableFuture()
                     : issuedAside(call, issued + Math.max(wait.toNanos(), lateWait.toNanos()));
         } catch (RuntimeException | Error e) {
-            return failed(e, null, giveBack); // Redisson may throw at once, e.g. when it cannot connect
+            SharedCall.taken();
+            return failed(e, null, giveBack, true); // Redisson may throw at once, e.g. when it cannot connect
         }
+        SharedCall seat = SharedCall.taken();
         try {
             T value = answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            health.succeeded();
+            if (seat == null) {
+                health.succeeded();
+            }
             return new Result<>(Outcome.ANSWERED, value, null, false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             giveBackLate(answer, giveBack);
             return new Result<>(Outcome.INTERRUPTED, null, e, false);
         } catch (TimeoutException e) {
-            long lateDeadline = issued + lateWait.toNanos();
+            if (seat != null) {
+                // a request riding on a shared call: its maker tells the health; it may still wait on
+                return lateDeadline(issued, lateWait) - deadline > 0
+                        ? awaitLate(answer, 0, lateDeadline(issued, lateWait), e, giveBack, false)
+                        : failedLate(e, answer, giveBack, false);
+            }
+            long lateDeadline = lateDeadline(issued, lateWait);
             boolean waitsOn = lateDeadline - deadline > 0;
             // only a call that may wait on judges crowding: the others' silence counts at once, as before
             boolean crowded = waitsOn && waiting.get() > CROWDED;
             // silent since it was issued, and few requests waiting: Redis looks hung, waiting on is waste
             boolean hung = health.late(e, issued, crowded);
-            return waitsOn && !hung ? awaitLate(answer, crowded ? issued : 0, lateDeadline, e, giveBack)
-                    : failedLate(e, answer, giveBack);
+            return waitsOn && !hung ? awaitLate(answer, crowded ? issued : 0, lateDeadline, e, giveBack, true)
+                    : failedLate(e, answer, giveBack, true);
         } catch (ExecutionException | CancellationException e) {
-            return failed(cause(e), answer, giveBack);
+            return failed(cause(e), answer, giveBack, seat == null);
         }
+    }
+
+    private static long lateDeadline(long issued, Duration lateWait) {
+        return issued + lateWait.toNanos();
     }
 
     /**
@@ -199,7 +214,9 @@ public final class BoundedCall {
                     return;
                 }
                 try {
-                    call.get().whenComplete((v, e) -> {
+                    CompletionStage<T> issued = call.get();
+                    SharedCall.taken(); // a seat taken on this thread is nobody's: that request tells the health
+                    issued.whenComplete((v, e) -> {
                         if (e != null) {
                             answer.completeExceptionally(e);
                         } else {
@@ -224,51 +241,76 @@ public final class BoundedCall {
     /** The call is late: waits for its answer until {@code lateDeadline} or until Redis goes down. */
     /** @param crowdedSince when the call was issued, if it was not judged at backendTimeout (crowded); else 0 */
     private <T> Result<T> awaitLate(CompletableFuture<T> answer, long crowdedSince, long lateDeadline,
-            TimeoutException late, Consumer<? super T> giveBack) {
+            TimeoutException late, Consumer<? super T> giveBack, boolean tellsHealth) {
         try {
             CompletableFuture.anyOf(answer, health.wentDown())
                     .get(Math.max(0, lateDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (answer.isDone()) {
                 T value = answer.get();
-                health.succeeded();
+                if (tellsHealth) {
+                    health.succeeded();
+                }
                 return new Result<>(Outcome.ANSWERED, value, null, true);
             }
-            return failedLate(late, answer, giveBack); // Redis went down meanwhile
+            return failedLate(late, answer, giveBack, tellsHealth); // Redis went down meanwhile
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             giveBackLate(answer, giveBack);
             return new Result<>(Outcome.INTERRUPTED, null, e, false);
         } catch (TimeoutException e) {
-            if (crowdedSince != 0) {
+            if (crowdedSince != 0 && tellsHealth) {
                 health.stillSilent(e, crowdedSince); // silent for all of maxWait: evidence, however crowded
             }
-            return failedLate(e, answer, giveBack);
+            return failedLate(e, answer, giveBack, tellsHealth);
         } catch (ExecutionException | CancellationException e) {
-            return failed(cause(e), answer, giveBack);
+            return failed(cause(e), answer, giveBack, tellsHealth);
         }
     }
 
     /** No answer in time (already told to the health): an answer that still comes tells it Redis is alive. */
-    private <T> Result<T> failedLate(TimeoutException late, CompletableFuture<T> answer, Consumer<? super T> giveBack) {
-        answer.whenComplete((v, e) -> {
-            if (e == null) {
-                health.succeeded();
-            }
-        });
+    private <T> Result<T> failedLate(TimeoutException late, CompletableFuture<T> answer, Consumer<? super T> giveBack,
+            boolean tellsHealth) {
+        if (tellsHealth) {
+            answer.whenComplete((v, e) -> {
+                if (e == null) {
+                    health.succeeded();
+                }
+            });
+        }
         giveBackLate(answer, giveBack);
         return new Result<>(Outcome.SLOW, null, late, false);
     }
 
     /** A call nobody waited on (a lock released after the response) failed: tells the health as a waited one would. */
     void failedUnwatched(Throwable error) {
-        failed(error, null, null);
+        failed(error, null, null, true);
     }
 
-    private <T> Result<T> failed(Throwable error, CompletableFuture<T> answer, Consumer<? super T> giveBack) {
+    /**
+     * A call several requests shared ({@link SharedCall}) ended: tells the health once, as one waited-on call
+     * would have. An answer, however late, is Redis answering (a late answer is still Redis's answer); a
+     * failure counts as that call's failure (Redisson's own timeout: slow; no connection: down).
+     *
+     * @param error why it failed; null when Redis answered
+     */
+    void sharedCallEnded(Throwable error) {
+        if (error != null) {
+            failed(error, null, null, true);
+        } else {
+            health.succeeded();
+        }
+    }
+
+    /** @param tellsHealth false for a request riding on a shared call, which its maker reports ({@link SharedCall}) */
+    private <T> Result<T> failed(Throwable error, CompletableFuture<T> answer, Consumer<? super T> giveBack,
+            boolean tellsHealth) {
         if (answer != null) {
             giveBackLate(answer, giveBack);
         }
         Outcome outcome = classify(error);
+        if (!tellsHealth) {
+            return new Result<>(outcome, null, error, false);
+        }
         if (unexpected(error)) {
             health.unexpected(error);
         }

@@ -27,9 +27,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * put in a pipelined batch; several limits would each take a round trip and a rejected request would
  * leave permits to give back. This script is the same sliding log, with all of that in one call.
  */
-public final class SlidingLogEngine implements Engine {
+public final class SlidingLogEngine implements BatchLimiter {
 
     static final String SCRIPT = LuaScripts.read(SlidingLogEngine.class, "sliding-log.lua");
+    /** {@link #tryAcquireAll}'s script. */
+    public static final String BATCH_SCRIPT = LuaScripts.read(SlidingLogEngine.class, "sliding-log-batch.lua");
 
     private final RedissonClient client;
     private final RScript script;
@@ -62,10 +64,32 @@ public final class SlidingLogEngine implements Engine {
         return result.thenApply(values -> RateDecision.fromScript(values, limits, key, permitId));
     }
 
-    /** Loads the script into Redis (every master of a cluster): connects the client and saves a NOSCRIPT later. */
+    @Override
+    public CompletionStage<List<RateDecision>> tryAcquireAll(String key, List<Limit> limits, long[] costs) {
+        String batchId = idPrefix + Long.toString(sequence.incrementAndGet(), 36);
+        Object[] args = new Object[2 + 2 * limits.size() + costs.length];
+        args[0] = batchId;
+        args[1] = Integer.toString(limits.size());
+        for (int i = 0; i < limits.size(); i++) {
+            args[2 + 2 * i] = Long.toString(limits.get(i).count());
+            args[3 + 2 * i] = Long.toString(limits.get(i).period().toMillis());
+        }
+        int first = 2 + 2 * limits.size();
+        for (int r = 0; r < costs.length; r++) {
+            args[first + r] = Long.toString(costs[r]);
+        }
+        CompletionStage<List<Object>> result = ContainerThreads.call(() -> script.evalAsync(key,
+                RScript.Mode.READ_WRITE, BATCH_SCRIPT, RedissonVersions.LIST, Collections.singletonList(key), args));
+        // the script numbers requests from 1
+        return result.thenApply(values -> RateDecision.fromBatch(values, limits, key, costs,
+                r -> batchId + "." + (r + 1)));
+    }
+
+    /** Loads the scripts into Redis (every master of a cluster): connects the client and saves a NOSCRIPT later. */
     @Override
     public CompletionStage<String> prepare() {
-        return ContainerThreads.call(() -> script.scriptLoadAsync(SCRIPT));
+        return ContainerThreads.call(() -> script.scriptLoadAsync(SCRIPT)
+                .thenCompose(sha -> script.scriptLoadAsync(BATCH_SCRIPT)));
     }
 
     @Override
@@ -73,8 +97,19 @@ public final class SlidingLogEngine implements Engine {
         if (!decision.admitted() || decision.permitId() == null) {
             return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
+        if (decision.cost() == 1) {
+            return ContainerThreads.call(() -> client.getScoredSortedSet(decision.key(), StringCodec.INSTANCE)
+                    .removeAsync(decision.permitId()))
+                    .thenApply(removed -> null);
+        }
+        // a batch records a request of cost c as "<id>", "<id>.2", ..., "<id>.c" (sliding-log-batch.lua)
+        List<String> members = new java.util.ArrayList<>();
+        members.add(decision.permitId());
+        for (long j = 2; j <= decision.cost(); j++) {
+            members.add(decision.permitId() + "." + j);
+        }
         return ContainerThreads.call(() -> client.getScoredSortedSet(decision.key(), StringCodec.INSTANCE)
-                .removeAsync(decision.permitId()))
+                .removeAllAsync(members))
                 .thenApply(removed -> null);
     }
 }

@@ -25,9 +25,11 @@ import java.util.concurrent.CompletionStage;
  * those keep two fields and compute with the app server's or Redis's seconds; GCRA keeps one number (when
  * the bucket is full again), needs no refill step, and its key can expire exactly when it holds nothing.
  */
-public final class TokenBucketEngine implements Engine {
+public final class TokenBucketEngine implements BatchLimiter {
 
     static final String SCRIPT = LuaScripts.read(TokenBucketEngine.class, "token-bucket.lua");
+    /** {@link #tryAcquireAll}'s script. */
+    public static final String BATCH_SCRIPT = LuaScripts.read(TokenBucketEngine.class, "token-bucket-batch.lua");
     private static final String TAKEN = "tb";
 
     private final RScript script;
@@ -46,13 +48,40 @@ public final class TokenBucketEngine implements Engine {
         if (!decision.admitted() || decision.permitId() == null) {
             return CompletableFuture.completedFuture(null);
         }
+        if (decision.cost() != 1) {
+            return runBatch(decision.key(), decision.limits(), new long[] {-decision.cost()}).thenApply(values -> null);
+        }
         return run("-1", decision.key(), decision.limits()).thenApply(values -> null); // a give-back always succeeds
     }
 
-    /** Loads the script into Redis (every master of a cluster). */
+    @Override
+    public CompletionStage<List<RateDecision>> tryAcquireAll(String key, List<Limit> limits, long[] costs) {
+        return runBatch(key, limits, costs).thenApply(values -> RateDecision.fromBatch(values, limits, key, costs,
+                r -> TAKEN));
+    }
+
+    /** Loads the scripts into Redis (every master of a cluster). */
     @Override
     public CompletionStage<String> prepare() {
-        return ContainerThreads.call(() -> script.scriptLoadAsync(SCRIPT));
+        return ContainerThreads.call(() -> script.scriptLoadAsync(SCRIPT)
+                .thenCompose(sha -> script.scriptLoadAsync(BATCH_SCRIPT)));
+    }
+
+    private CompletionStage<List<Object>> runBatch(String key, List<Limit> limits, long[] costs) {
+        Object[] args = new Object[1 + 3 * limits.size() + costs.length];
+        args[0] = Integer.toString(limits.size());
+        for (int i = 0; i < limits.size(); i++) {
+            Limit l = limits.get(i);
+            args[1 + 3 * i] = Long.toString(l.count());
+            args[2 + 3 * i] = Long.toString(l.period().toMillis());
+            args[3 + 3 * i] = Long.toString(l.burst());
+        }
+        int first = 1 + 3 * limits.size();
+        for (int r = 0; r < costs.length; r++) {
+            args[first + r] = Long.toString(costs[r]);
+        }
+        return ContainerThreads.call(() -> script.evalAsync(key, RScript.Mode.READ_WRITE, BATCH_SCRIPT,
+                RedissonVersions.LIST, Collections.singletonList(key), args));
     }
 
     private CompletionStage<List<Object>> run(String mode, String key, List<Limit> limits) {
