@@ -59,22 +59,12 @@ public final class SharedSettings {
     private final List<String> clientSources;
     private final Duration maxWait;
 
-    private SharedSettings(String redisAddress, int database, String redissonConfig, String redissonJndiName,
-            List<String> clientSources, String keyPrefix, BackendFailurePolicy onBackendFailure,
-            Duration backendTimeout, Duration maxWait) {
-        this.redisAddress = redisAddress;
-        this.database = database;
-        this.redissonConfig = redissonConfig;
-        this.redissonJndiName = redissonJndiName;
-        this.clientSources = clientSources;
-        this.keyPrefix = keyPrefix;
-        this.onBackendFailure = onBackendFailure;
-        this.backendTimeout = backendTimeout;
-        this.maxWait = maxWait;
-    }
-
     /** Reads and checks the shared settings of one filter. */
     public static SharedSettings parse(FilterParams params) {
+        return new SharedSettings(params);
+    }
+
+    private SharedSettings(FilterParams params) {
         URI address = params.parse(PARAM_REDIS_ADDRESS, DEFAULT_REDIS_ADDRESS,
                 SharedSettings::redisUri);
         String path = address.getPath();
@@ -104,8 +94,15 @@ public final class SharedSettings {
                 sources.add(params.describe(name));
             }
         }
-        return new SharedSettings(withoutPath, database, config, jndiName, Collections.unmodifiableList(sources),
-                keyPrefix, onFailure, timeout, maxWait);
+        this.redisAddress = withoutPath;
+        this.database = database;
+        this.redissonConfig = config;
+        this.redissonJndiName = jndiName;
+        this.clientSources = Collections.unmodifiableList(sources);
+        this.keyPrefix = keyPrefix;
+        this.onBackendFailure = onFailure;
+        this.backendTimeout = timeout;
+        this.maxWait = maxWait;
     }
 
     /**

@@ -35,17 +35,6 @@ public final class OutboundSettings {
     private final Duration backendTimeout;
     private final Duration maxWait;
 
-    private OutboundSettings(String name, String limitsText, List<Limit> held, String key,
-            BackendFailurePolicy onBackendFailure, Duration backendTimeout, Duration maxWait) {
-        this.name = name;
-        this.limitsText = limitsText;
-        this.held = held;
-        this.key = key;
-        this.onBackendFailure = onBackendFailure;
-        this.backendTimeout = backendTimeout;
-        this.maxWait = maxWait;
-    }
-
     /** What an OutboundLimiter's builder was given, as given (null: not given). */
     public static final class Given {
         final String name;
@@ -71,6 +60,10 @@ public final class OutboundSettings {
      * @throws IllegalArgumentException naming a bad name or limit
      */
     public static OutboundSettings of(Given given, SharedSettings shared) {
+        return new OutboundSettings(given, shared);
+    }
+
+    private OutboundSettings(Given given, SharedSettings shared) {
         String name = given.name;
         String limitsText = given.limitsText;
         String keyPrefix = given.keyPrefix;
@@ -123,10 +116,14 @@ public final class OutboundSettings {
                 : shared != null ? shared.backendTimeout() : SettingFormats.duration(SharedSettings.DEFAULT_BACKEND_TIMEOUT);
         // the webapp's maxWait (tollgate.maxWait), never below this limiter's backendTimeout
         Duration maxWait = shared != null ? shared.maxWait() : SettingFormats.duration(SharedSettings.DEFAULT_MAX_WAIT);
-        return new OutboundSettings(name, limitsText, Collections.unmodifiableList(held),
-                algorithm == Algorithm.TOKEN_BUCKET ? RedisKeys.outboundBuckets(prefix, name)
-                        : RedisKeys.outbound(prefix, name), onFailure, timeout,
-                maxWait.compareTo(timeout) >= 0 ? maxWait : timeout);
+        this.name = name;
+        this.limitsText = limitsText;
+        this.held = Collections.unmodifiableList(held);
+        this.key = algorithm == Algorithm.TOKEN_BUCKET ? RedisKeys.outboundBuckets(prefix, name)
+                : RedisKeys.outbound(prefix, name);
+        this.onBackendFailure = onFailure;
+        this.backendTimeout = timeout;
+        this.maxWait = maxWait.compareTo(timeout) >= 0 ? maxWait : timeout;
     }
 
     /** Applies one of the filters' checks to a builder value: the same rule, named like the builder's method. */

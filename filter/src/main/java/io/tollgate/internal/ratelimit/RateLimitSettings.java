@@ -85,19 +85,12 @@ public final class RateLimitSettings implements FilterLifecycle.Settings {
     private final HeaderStyle headers;
     private final String rulesFile;
 
-    private RateLimitSettings(CommonSettings common, List<Policy> policies, boolean enforce, int statusCode,
-            RejectWith rejectWith, HeaderStyle headers, String rulesFile) {
-        this.common = common;
-        this.policies = Collections.unmodifiableList(new ArrayList<>(policies));
-        this.enforce = enforce;
-        this.statusCode = statusCode;
-        this.rejectWith = rejectWith;
-        this.headers = headers;
-        this.rulesFile = rulesFile;
-    }
-
     /** Reads and checks every setting; throws {@link InvalidSettingException} naming the first bad one. */
     public static RateLimitSettings parse(FilterParams p, ServletContext context) {
+        return new RateLimitSettings(p, context);
+    }
+
+    private RateLimitSettings(FilterParams p, ServletContext context) {
         CommonSettings common = CommonSettings.parse(p, null);
         KeySpec key = p.parse(PARAM_KEY, DEFAULT_KEY, KeySpec::parse);
         Algorithm algorithm = p.parse(PARAM_ALGORITHM, DEFAULT_ALGORITHM, t -> SettingFormats.keyword(t, Algorithm.class));
@@ -149,7 +142,13 @@ public final class RateLimitSettings implements FilterLifecycle.Settings {
                 t -> SettingFormats.keyword(t, RejectWith.class));
         HeaderStyle headers = p.parse(PARAM_HEADERS, DEFAULT_HEADERS,
                 t -> SettingFormats.keyword(t, HeaderStyle.class));
-        return new RateLimitSettings(common, policies, enforce, status, rejectWith, headers, rules);
+        this.common = common;
+        this.policies = Collections.unmodifiableList(new ArrayList<>(policies));
+        this.enforce = enforce;
+        this.statusCode = status;
+        this.rejectWith = rejectWith;
+        this.headers = headers;
+        this.rulesFile = rules;
     }
 
     public SharedSettings shared() {

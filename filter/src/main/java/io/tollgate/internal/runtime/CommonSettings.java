@@ -44,30 +44,28 @@ public final class CommonSettings {
     private final String clientIpHeader;
     private final int ipv6Prefix;
 
-    private CommonSettings(SharedSettings shared, CoveredMethods methods, UrlPatterns exclude,
-            List<IpRange> trustedProxies, String clientIpHeader, int ipv6Prefix) {
-        this.shared = shared;
-        this.methods = methods;
-        this.exclude = exclude;
-        this.trustedProxies = Collections.unmodifiableList(new ArrayList<>(trustedProxies));
-        this.clientIpHeader = clientIpHeader;
-        this.ipv6Prefix = ipv6Prefix;
-    }
-
     /**
      * Reads and checks the settings both filters take.
      *
      * @param defaultMethods the filter's default of {@code methods}; null for every method
      */
     public static CommonSettings parse(FilterParams p, String defaultMethods) {
+        return new CommonSettings(p, defaultMethods);
+    }
+
+    private CommonSettings(FilterParams p, String defaultMethods) {
         SharedSettings shared = SharedSettings.parse(p);
         CoveredMethods methods = p.parse(PARAM_METHODS, defaultMethods, t -> CoveredMethods.of(SettingFormats.list(t)));
         UrlPatterns exclude = p.parse(PARAM_EXCLUDE, null, UrlPatterns::parse);
         List<IpRange> trusted = p.parse(PARAM_TRUSTED_PROXIES, null, IpRange::parseAll);
         String ipHeader = p.parse(PARAM_CLIENT_IP_HEADER, DEFAULT_CLIENT_IP_HEADER, ClientIpResolver::checkHeader);
         int ipv6Prefix = p.parse(PARAM_IPV6_PREFIX, DEFAULT_IPV6_PREFIX, ClientIpResolver::checkIpv6Prefix);
-        return new CommonSettings(shared, methods, exclude, trusted == null ? Collections.emptyList() : trusted,
-                ipHeader, ipv6Prefix);
+        this.shared = shared;
+        this.methods = methods;
+        this.exclude = exclude;
+        this.trustedProxies = Collections.unmodifiableList(new ArrayList<>(trusted == null ? Collections.<IpRange>emptyList() : trusted));
+        this.clientIpHeader = ipHeader;
+        this.ipv6Prefix = ipv6Prefix;
     }
 
     /** The names of the settings both filters take, besides the shared ones. */

@@ -115,62 +115,45 @@ public final class DoubleSubmitSettings implements FilterLifecycle.Settings {
     private final int replicaAcks;
     private final Duration failoverGrace;
 
-    private DoubleSubmitSettings(CommonSettings common, String keyHeader, boolean fingerprintBody,
-            ClientIdentity client, Mode mode, Duration window, Duration keyWindow, Duration lockLease,
-            Duration waitTimeout, long maxBodyBytes, long maxResponseBytes, long maxBufferedBytes,
-            long maxStoredBytesPerClient, int replicaAcks, Duration failoverGrace) {
-        this.common = common;
-        this.keyHeader = keyHeader;
-        this.fingerprintBody = fingerprintBody;
-        this.client = client;
-        this.mode = mode;
-        this.window = window;
-        this.keyWindow = keyWindow;
-        this.lockLease = lockLease;
-        this.waitTimeout = waitTimeout;
-        this.maxBodyBytes = maxBodyBytes;
-        this.maxResponseBytes = maxResponseBytes;
-        this.maxBufferedBytes = maxBufferedBytes;
-        this.maxStoredBytesPerClient = maxStoredBytesPerClient;
-        this.replicaAcks = replicaAcks;
-        this.failoverGrace = failoverGrace;
-    }
-
     /** Reads and checks every setting; throws {@link InvalidSettingException} naming the first bad one. */
     public static DoubleSubmitSettings parse(FilterParams p) {
-        CommonSettings common = CommonSettings.parse(p, DEFAULT_METHODS);
-        String keyHeader = p.parse(PARAM_KEY_HEADER, DEFAULT_KEY_HEADER, t -> {
+        return new DoubleSubmitSettings(p);
+    }
+
+    private DoubleSubmitSettings(FilterParams p) {
+        this.common = CommonSettings.parse(p, DEFAULT_METHODS);
+        this.keyHeader = p.parse(PARAM_KEY_HEADER, DEFAULT_KEY_HEADER, t -> {
             if (!HttpToken.isToken(t)) {
                 throw new IllegalArgumentException("must be an HTTP header name like Idempotency-Key");
             }
             return t;
         });
-        boolean body = p.parse(PARAM_FINGERPRINT, DEFAULT_FINGERPRINT,
+        this.fingerprintBody = p.parse(PARAM_FINGERPRINT, DEFAULT_FINGERPRINT,
                 t -> SettingFormats.keyword(t, Fingerprint.class) == Fingerprint.BODY);
-        ClientIdentity client = p.parse(PARAM_CLIENT, DEFAULT_CLIENT,
+        this.client = p.parse(PARAM_CLIENT, DEFAULT_CLIENT,
                 ClientIdentity::parse);
-        Mode mode = p.parse(PARAM_MODE, DEFAULT_MODE,
+        this.mode = p.parse(PARAM_MODE, DEFAULT_MODE,
                 t -> SettingFormats.keyword(t, Mode.class));
-        Duration window = p.parse(PARAM_WINDOW, DEFAULT_WINDOW, SettingFormats::duration);
-        Duration keyWindow = p.parse(PARAM_KEY_WINDOW, DEFAULT_KEY_WINDOW,
+        this.window = p.parse(PARAM_WINDOW, DEFAULT_WINDOW, SettingFormats::duration);
+        this.keyWindow = p.parse(PARAM_KEY_WINDOW, DEFAULT_KEY_WINDOW,
                 SettingFormats::duration);
-        Duration lease = p.parse(PARAM_LOCK_LEASE, DEFAULT_LOCK_LEASE, t -> {
+        this.lockLease = p.parse(PARAM_LOCK_LEASE, DEFAULT_LOCK_LEASE, t -> {
             Duration d = SettingFormats.duration(t);
             if (d.toMillis() < 100) {
                 throw new IllegalArgumentException("must be at least 100ms: it has to outlast the request it guards");
             }
             return d;
         });
-        Duration wait = p.parse(PARAM_WAIT_TIMEOUT, DEFAULT_WAIT_TIMEOUT,
+        this.waitTimeout = p.parse(PARAM_WAIT_TIMEOUT, DEFAULT_WAIT_TIMEOUT,
                 SettingFormats::duration);
-        long maxBody = p.parse(PARAM_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, t -> {
+        this.maxBodyBytes = p.parse(PARAM_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, t -> {
             long n = SettingFormats.size(t);
             if (n > MAX_BODY_LIMIT) {
                 throw new IllegalArgumentException("must be at most 64MB: bodies up to this size are held in memory");
             }
             return n;
         });
-        long maxResponse = p.parse(PARAM_MAX_RESPONSE_BYTES,
+        this.maxResponseBytes = p.parse(PARAM_MAX_RESPONSE_BYTES,
                 DEFAULT_MAX_RESPONSE_BYTES, t -> {
                     long n = SettingFormats.size(t);
                     if (n > MAX_RESPONSE_LIMIT) {
@@ -178,23 +161,23 @@ public final class DoubleSubmitSettings implements FilterLifecycle.Settings {
                     }
                     return n;
                 });
-        long maxBuffered = p.parse(PARAM_MAX_BUFFERED_BYTES, DEFAULT_MAX_BUFFERED_BYTES, t -> {
+        this.maxBufferedBytes = p.parse(PARAM_MAX_BUFFERED_BYTES, DEFAULT_MAX_BUFFERED_BYTES, t -> {
             long n = SettingFormats.size(t);
             if (n > MAX_BUFFERED_LIMIT) {
                 throw new IllegalArgumentException("must be at most 16GB: it is heap");
             }
             return n;
         });
-        long maxStored = p.parse(PARAM_MAX_STORED_BYTES_PER_CLIENT, DEFAULT_MAX_STORED_BYTES_PER_CLIENT, t -> {
+        this.maxStoredBytesPerClient = p.parse(PARAM_MAX_STORED_BYTES_PER_CLIENT, DEFAULT_MAX_STORED_BYTES_PER_CLIENT, t -> {
             long n = SettingFormats.size(t);
             if (n > MAX_STORED_LIMIT) {
                 throw new IllegalArgumentException("must be at most 1GB: it is what one client may keep in Redis");
             }
             return n;
         });
-        int replicaAcks = p.parse(PARAM_REPLICA_ACKS, DEFAULT_REPLICA_ACKS,
+        this.replicaAcks = p.parse(PARAM_REPLICA_ACKS, DEFAULT_REPLICA_ACKS,
                 t -> SettingFormats.integer(t, 0, MAX_REPLICA_ACKS));
-        Duration grace = p.parse(PARAM_FAILOVER_GRACE, DEFAULT_FAILOVER_GRACE, t -> {
+        this.failoverGrace = p.parse(PARAM_FAILOVER_GRACE, DEFAULT_FAILOVER_GRACE, t -> {
             if (t.trim().equals("0")) {
                 return Duration.ZERO;
             }
@@ -204,8 +187,6 @@ public final class DoubleSubmitSettings implements FilterLifecycle.Settings {
             }
             return d;
         });
-        return new DoubleSubmitSettings(common, keyHeader, body, client, mode, window, keyWindow, lease, wait,
-                maxBody, maxResponse, maxBuffered, maxStored, replicaAcks, grace);
     }
 
     public SharedSettings shared() {
