@@ -98,7 +98,7 @@ public final class LocalRateLimiter implements RateLimiter {
                 remaining[i] = estimate[i] + 1 > count ? 0 : Math.max(1, (long) Math.floor(count - estimate[i]));
             }
         }
-        return CompletableFuture.completedFuture(new RateDecision(admitted, limits, remaining, wait, key, null));
+        return CompletableFuture.completedFuture(RateDecision.of(admitted, limits, remaining, wait, key));
     }
 
     /** Microseconds between two tokens of a token bucket. */

@@ -15,43 +15,62 @@ public final class RateDecision {
     private final long[] remaining;
     private final long[] waitMillis;
     private final String key;
-    private final String permitId;
-    private final boolean remembered;
-    private final boolean exactWait;
-    private final long cost;
+    private final Origin origin;
 
-    RateDecision(boolean admitted, List<Limit> limits, long[] remaining, long[] waitMillis, String key,
-            String permitId) {
-        this(admitted, limits, remaining, waitMillis, key, permitId, false, true, 1);
+    /** How a decision came about: what gives its permits back, whether it was remembered, its waits, its cost. */
+    private static final class Origin {
+        static final Origin ENGINE = new Origin(null, false, true, 1);
+
+        final String permitId;
+        final boolean remembered;
+        final boolean exactWait;
+        final long cost;
+
+        Origin(String permitId, boolean remembered, boolean exactWait, long cost) {
+            this.permitId = permitId;
+            this.remembered = remembered;
+            this.exactWait = exactWait;
+            this.cost = cost;
+        }
     }
 
-    private RateDecision(boolean admitted, List<Limit> limits, long[] remaining, long[] waitMillis, String key,
-            String permitId, boolean remembered, boolean exactWait, long cost) {
-        this.cost = cost;
+    private RateDecision(boolean admitted, List<Limit> limits, long[] remaining, long[] waitMillis, String key) {
         this.admitted = admitted;
         this.limits = limits;
         this.remaining = remaining;
         this.waitMillis = waitMillis;
         this.key = key;
-        this.permitId = permitId;
-        this.remembered = remembered;
-        this.exactWait = exactWait;
+        this.origin = Origin.ENGINE;
+    }
+
+    /** {@code base}'s answer with these budgets and this origin. */
+    private RateDecision(RateDecision base, long[] remaining, long[] waitMillis, Origin origin) {
+        this.admitted = base.admitted;
+        this.limits = base.limits;
+        this.remaining = remaining;
+        this.waitMillis = waitMillis;
+        this.key = base.key;
+        this.origin = origin;
+    }
+
+    private RateDecision with(Origin changed) {
+        return new RateDecision(this, remaining, waitMillis, changed);
     }
 
     /** An engine's answer, its waits exact, with nothing to give back (see {@link #withPermit}). */
     public static RateDecision of(boolean admitted, List<Limit> limits, long[] remaining, long[] waitMillis,
             String key) {
-        return new RateDecision(admitted, limits, remaining, waitMillis, key, null);
+        return new RateDecision(admitted, limits, remaining, waitMillis, key);
     }
 
     /** This decision with {@code permitId}: what {@link RateLimiter#release} needs to give the permits back. */
     public RateDecision withPermit(String permitId) {
-        return new RateDecision(admitted, limits, remaining, waitMillis, key, permitId, remembered, exactWait, cost);
+        return with(new Origin(permitId, origin.remembered, origin.exactWait, origin.cost));
     }
 
     /** This decision with its waits only upper bounds (such a rejection is not remembered in process). */
     public RateDecision withUpperBoundWaits() {
-        return new RateDecision(admitted, limits, remaining, waitMillis, key, permitId, remembered, false, cost);
+        return with(new Origin(origin.permitId, origin.remembered, false, origin.cost));
     }
 
     /**
@@ -72,7 +91,8 @@ public final class RateDecision {
             wait[i] = Math.max(0, ((Number) values.get(2 + 2 * i)).longValue());
         }
         boolean admitted = ((Number) values.get(0)).longValue() == 1;
-        return new RateDecision(admitted, limits, remaining, wait, key, admitted ? permitId : null);
+        RateDecision decision = new RateDecision(admitted, limits, remaining, wait, key);
+        return admitted ? decision.withPermit(permitId) : decision;
     }
 
     /**
@@ -100,25 +120,25 @@ public final class RateDecision {
                 wait[i] = Math.max(0, ((Number) values.get(at + 2 + 2 * i)).longValue());
             }
             boolean admitted = ((Number) values.get(at)).longValue() == 1;
-            out.add(new RateDecision(admitted, limits, remaining, wait, key, admitted ? permitIds.apply(r) : null,
-                    false, true, costs[r]));
+            out.add(new RateDecision(admitted, limits, remaining, wait, key)
+                    .with(new Origin(admitted ? permitIds.apply(r) : null, false, true, costs[r])));
         }
         return out;
     }
 
     /** Permits of every limit this request takes (1 for a request through a filter). */
     public long cost() {
-        return cost;
+        return origin.cost;
     }
 
     /** Whether the waits are exact (else upper bounds: the engine cannot tell when a permit comes back). */
     public boolean exactWait() {
-        return exactWait;
+        return origin.exactWait;
     }
 
     /** Whether this rejection was answered in process from an earlier one (Redis was not asked). */
     public boolean remembered() {
-        return remembered;
+        return origin.remembered;
     }
 
     public boolean admitted() {
@@ -144,7 +164,7 @@ public final class RateDecision {
         long max = 0;
         if (!admitted) {
             for (int i = 0; i < remaining.length; i++) {
-                if (remaining[i] < cost) {
+                if (remaining[i] < origin.cost) {
                     max = Math.max(max, waitMillis[i]);
                 }
             }
@@ -158,16 +178,16 @@ public final class RateDecision {
         for (int i = 0; i < shorter.length; i++) {
             shorter[i] = Math.max(1, waitMillis[i] - elapsedMillis);
         }
-        return new RateDecision(admitted, limits, remaining, shorter, key, null, true, exactWait, cost);
+        return new RateDecision(this, remaining, shorter, new Origin(null, true, origin.exactWait, origin.cost));
     }
 
     /** This admitted decision after its permits were given back: its cost more remaining in every limit. */
     public RateDecision givenBack() {
         long[] more = remaining.clone();
         for (int i = 0; i < more.length; i++) {
-            more[i] = Math.min(limits.get(i).count(), more[i] + cost);
+            more[i] = Math.min(limits.get(i).count(), more[i] + origin.cost);
         }
-        return new RateDecision(admitted, limits, more, waitMillis, key, null, false, exactWait, cost);
+        return new RateDecision(this, more, waitMillis, new Origin(null, false, origin.exactWait, origin.cost));
     }
 
     /** The Redis key the decision was taken on. */
@@ -177,6 +197,6 @@ public final class RateDecision {
 
     /** What the engine needs to give the permits back; null when there is nothing to give back. */
     public String permitId() {
-        return permitId;
+        return origin.permitId;
     }
 }

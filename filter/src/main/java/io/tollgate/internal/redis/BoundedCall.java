@@ -178,7 +178,7 @@ public final class BoundedCall {
             if (seat != null) {
                 // a request riding on a shared call: its maker tells the health; it may still wait on
                 return lateDeadline(issued, lateWait) - deadline > 0
-                        ? awaitLate(answer, 0, lateDeadline(issued, lateWait), e, giveBack, false)
+                        ? awaitLate(answer, 0, lateDeadline(issued, lateWait), giveBack, false)
                         : failedLate(e, answer, giveBack, false);
             }
             long lateDeadline = lateDeadline(issued, lateWait);
@@ -187,7 +187,7 @@ public final class BoundedCall {
             boolean crowded = waitsOn && waiting.get() > CROWDED;
             // silent since it was issued, and few requests waiting: Redis looks hung, waiting on is waste
             boolean hung = health.late(e, issued, crowded);
-            return waitsOn && !hung ? awaitLate(answer, crowded ? issued : 0, lateDeadline, e, giveBack, true)
+            return waitsOn && !hung ? awaitLate(answer, crowded ? issued : 0, lateDeadline, giveBack, true)
                     : failedLate(e, answer, giveBack, true);
         } catch (ExecutionException | CancellationException e) {
             return failed(cause(e), answer, giveBack, seat == null);
@@ -238,10 +238,14 @@ public final class BoundedCall {
         connecting.shutdownNow();
     }
 
-    /** The call is late: waits for its answer until {@code lateDeadline} or until Redis goes down. */
-    /** @param crowdedSince when the call was issued, if it was not judged at backendTimeout (crowded); else 0 */
+    /**
+     * The call is late (no answer within backendTimeout): waits for its answer until {@code lateDeadline} or
+     * until Redis goes down.
+     *
+     * @param crowdedSince when the call was issued, if it was not judged at backendTimeout (crowded); else 0
+     */
     private <T> Result<T> awaitLate(CompletableFuture<T> answer, long crowdedSince, long lateDeadline,
-            TimeoutException late, Consumer<? super T> giveBack, boolean tellsHealth) {
+            Consumer<? super T> giveBack, boolean tellsHealth) {
         try {
             CompletableFuture.anyOf(answer, health.wentDown())
                     .get(Math.max(0, lateDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -252,7 +256,8 @@ public final class BoundedCall {
                 }
                 return new Result<>(Outcome.ANSWERED, value, null, true);
             }
-            return failedLate(late, answer, giveBack, tellsHealth); // Redis went down meanwhile
+            return failedLate(new TimeoutException("no answer before Redis went down"), answer, giveBack,
+                    tellsHealth);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             giveBackLate(answer, giveBack);
