@@ -175,20 +175,18 @@ public final class BoundedCall {
             giveBackLate(answer, giveBack);
             return new Result<>(Outcome.INTERRUPTED, null, e, false);
         } catch (TimeoutException e) {
-            if (seat != null) {
-                // a request riding on a shared call: its maker tells the health; it may still wait on
-                return lateDeadline(issued, lateWait) - deadline > 0
-                        ? awaitLate(answer, 0, lateDeadline(issued, lateWait), giveBack, false)
-                        : failedLate(e, answer, giveBack, false);
-            }
             long lateDeadline = lateDeadline(issued, lateWait);
             boolean waitsOn = lateDeadline - deadline > 0;
             // only a call that may wait on judges crowding: the others' silence counts at once, as before
             boolean crowded = waitsOn && waiting.get() > CROWDED;
-            // silent since it was issued, and few requests waiting: Redis looks hung, waiting on is waste
+            // silent since it was issued, and few requests waiting: Redis looks hung, waiting on is waste. A
+            // request riding on a shared call (SharedCall) is judged so too: its maker's end may come
+            // only at the client's own timeout, and a hung Redis must be noticed within backendTimeout
             boolean hung = health.late(e, issued, crowded);
-            return waitsOn && !hung ? awaitLate(answer, crowded ? issued : 0, lateDeadline, giveBack, true)
-                    : failedLate(e, answer, giveBack, true);
+            // an answer, late or not, is told by a lone call itself and by a shared call's maker
+            boolean tellsHealth = seat == null;
+            return waitsOn && !hung ? awaitLate(answer, crowded ? issued : 0, lateDeadline, giveBack, tellsHealth)
+                    : failedLate(e, answer, giveBack, tellsHealth);
         } catch (ExecutionException | CancellationException e) {
             return failed(cause(e), answer, giveBack, seat == null);
         }
@@ -263,7 +261,7 @@ public final class BoundedCall {
             giveBackLate(answer, giveBack);
             return new Result<>(Outcome.INTERRUPTED, null, e, false);
         } catch (TimeoutException e) {
-            if (crowdedSince != 0 && tellsHealth) {
+            if (crowdedSince != 0) {
                 health.stillSilent(e, crowdedSince); // silent for all of maxWait: evidence, however crowded
             }
             return failedLate(e, answer, giveBack, tellsHealth);
