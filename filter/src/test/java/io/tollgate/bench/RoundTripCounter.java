@@ -34,7 +34,7 @@ final class RoundTripCounter implements NettyHook {
     private final AtomicLongArray batchSizes = new AtomicLongArray(MAX_BATCH + 1);
     static final int MAX_BATCH = 1024;
     private static final String SLIDING_LOG_BATCH = sha1(SlidingLogEngine.BATCH_SCRIPT);
-    private static final String TOKEN_BUCKET_BATCH = sha1(TokenBucketEngine.BATCH_SCRIPT);
+    private static final String TOKEN_BUCKET_SCRIPT = sha1(TokenBucketEngine.SCRIPT);
     private final ChannelHandler handler = new Counting();
 
     @Override
@@ -73,7 +73,7 @@ final class RoundTripCounter implements NettyHook {
         int requests = 1;
         if (sha.equalsIgnoreCase(SLIDING_LOG_BATCH)) {
             requests = params.length - 5 - 2 * Integer.parseInt(text(params[4]));
-        } else if (sha.equalsIgnoreCase(TOKEN_BUCKET_BATCH)) {
+        } else if (sha.equalsIgnoreCase(TOKEN_BUCKET_SCRIPT)) {
             requests = params.length - 4 - 3 * Integer.parseInt(text(params[3]));
         }
         batchSizes.incrementAndGet(Math.min(MAX_BATCH, Math.max(0, requests)));

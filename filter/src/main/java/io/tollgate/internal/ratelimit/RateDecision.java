@@ -10,6 +10,9 @@ import java.util.function.IntFunction;
  */
 public final class RateDecision {
 
+    /** The cost of one request, as a batch of one (read, never written). */
+    private static final long[] ONE = {1};
+
     private final boolean admitted;
     private final List<Limit> limits;
     private final long[] remaining;
@@ -74,31 +77,19 @@ public final class RateDecision {
     }
 
     /**
-     * The decision a limiter script returned as {@code {admitted, remaining_1, wait_1, ..., remaining_n,
-     * wait_n}} (the contract of {@code sliding-log.lua} and {@code token-bucket.lua}).
+     * The decision a limiter script returned for one request as {@code {admitted, remaining_1, wait_1, ...,
+     * remaining_n, wait_n}} (the contract of {@code sliding-log.lua}, and of a batch of one).
      *
      * @param permitId what gives the permits back, kept only when admitted
      */
     public static RateDecision fromScript(List<Object> values, List<Limit> limits, String key, String permitId) {
-        int n = limits.size();
-        if (values == null || values.size() != 1 + 2 * n) {
-            throw new IllegalStateException("unexpected answer from Redis: " + values);
-        }
-        long[] remaining = new long[n];
-        long[] wait = new long[n];
-        for (int i = 0; i < n; i++) {
-            remaining[i] = ((Number) values.get(1 + 2 * i)).longValue();
-            wait[i] = Math.max(0, ((Number) values.get(2 + 2 * i)).longValue());
-        }
-        boolean admitted = ((Number) values.get(0)).longValue() == 1;
-        RateDecision decision = new RateDecision(admitted, limits, remaining, wait, key);
-        return admitted ? decision.withPermit(permitId) : decision;
+        return fromBatch(values, limits, key, ONE, r -> permitId).get(0);
     }
 
     /**
      * The decisions a batch script returned for {@code costs.length} requests, each answered as
      * {@link #fromScript} reads one answer, one after the other in one flat list (the contract of
-     * {@code sliding-log-batch.lua} and {@code token-bucket-batch.lua}).
+     * {@code sliding-log-batch.lua} and {@code token-bucket.lua}).
      *
      * @param permitIds what gives request {@code i}'s permits back, kept only when it was admitted
      */

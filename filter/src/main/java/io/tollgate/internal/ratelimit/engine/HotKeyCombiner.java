@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.LongAdder;
  * meanwhile queue, and when a call returns the next one carries all of them (up to {@link #DEFAULT_MAX_BATCH}) with their costs in arrival order, decided by the
  * engine's batch script ({@link BatchLimiter#tryAcquireAll}) at one Redis time, each with its own answer.
  * No timer and no linger: a request that finds nothing in flight goes at once, alone, through the engine's
- * one-request script, so a quiet key gains no latency and no command.
+ * one-request call ({@link BatchLimiter#tryAcquire}), so a quiet key gains no latency and no command.
  *
  * <p>Why this is exact: the batch script decides its requests one after the other as separate calls in
  * that order would have, and every request of a batch was waiting at the same time, so any order of them
@@ -240,7 +240,7 @@ public final class HotKeyCombiner implements RateLimiter {
     private CompletionStage<List<RateDecision>> call(String key, List<Rider> batch) {
         Rider first = batch.get(0);
         if (batch.size() == 1 && first.cost == 1) {
-            return engine.tryAcquire(key, first.limits).thenApply(List::of); // the one-request script
+            return engine.tryAcquire(key, first.limits).thenApply(List::of); // the one-request call
         }
         long[] costs = new long[batch.size()];
         for (int i = 0; i < costs.length; i++) {

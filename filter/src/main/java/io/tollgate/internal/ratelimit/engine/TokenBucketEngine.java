@@ -16,8 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * {@code algorithm=token-bucket}: GCRA in one script run per request (one round trip for every limit of the
- * policy, exact remaining and waits, Redis's clock). A client costs one short string key whatever its limit
+ * {@code algorithm=token-bucket}: GCRA in one script run per request, or per batch of combined requests for
+ * one key (one round trip for every limit of the policy, exact remaining and waits, Redis's clock). A client costs one short string key whatever its limit
  * counts, so {@code 1000000/1d} per API key is as cheap as {@code 10/s}; the price is the meaning between the
  * edges: a full bucket lets {@code burst} requests through at once, then one per {@code period / count}.
  *
@@ -27,9 +27,9 @@ import java.util.concurrent.CompletionStage;
  */
 public final class TokenBucketEngine implements BatchLimiter {
 
-    static final String SCRIPT = LuaScripts.read(TokenBucketEngine.class, "token-bucket.lua");
-    /** {@link #tryAcquireAll}'s script. */
-    public static final String BATCH_SCRIPT = LuaScripts.read(TokenBucketEngine.class, "token-bucket-batch.lua");
+    /** The script: one request or several for one key, in one run ({@link #tryAcquireAll}). */
+    public static final String SCRIPT = LuaScripts.read(TokenBucketEngine.class, "token-bucket.lua");
+    private static final long[] ONE = {1};
     private static final String TAKEN = "tb";
 
     private final RScript script;
@@ -40,7 +40,7 @@ public final class TokenBucketEngine implements BatchLimiter {
 
     @Override
     public CompletionStage<RateDecision> tryAcquire(String key, List<Limit> limits) {
-        return run("1", key, limits).thenApply(values -> RateDecision.fromScript(values, limits, key, TAKEN));
+        return run(key, limits, ONE).thenApply(values -> RateDecision.fromScript(values, limits, key, TAKEN));
     }
 
     @Override
@@ -48,26 +48,23 @@ public final class TokenBucketEngine implements BatchLimiter {
         if (!decision.admitted() || decision.permitId() == null) {
             return CompletableFuture.completedFuture(null);
         }
-        if (decision.cost() != 1) {
-            return runBatch(decision.key(), decision.limits(), new long[] {-decision.cost()}).thenApply(values -> null);
-        }
-        return run("-1", decision.key(), decision.limits()).thenApply(values -> null); // a give-back always succeeds
+        // a give-back always succeeds
+        return run(decision.key(), decision.limits(), new long[] {-decision.cost()}).thenApply(values -> null);
     }
 
     @Override
     public CompletionStage<List<RateDecision>> tryAcquireAll(String key, List<Limit> limits, long[] costs) {
-        return runBatch(key, limits, costs).thenApply(values -> RateDecision.fromBatch(values, limits, key, costs,
+        return run(key, limits, costs).thenApply(values -> RateDecision.fromBatch(values, limits, key, costs,
                 r -> TAKEN));
     }
 
-    /** Loads the scripts into Redis (every master of a cluster). */
+    /** Loads the script into Redis (every master of a cluster). */
     @Override
     public CompletionStage<String> prepare() {
-        return ContainerThreads.call(() -> script.scriptLoadAsync(SCRIPT)
-                .thenCompose(sha -> script.scriptLoadAsync(BATCH_SCRIPT)));
+        return ContainerThreads.call(() -> script.scriptLoadAsync(SCRIPT));
     }
 
-    private CompletionStage<List<Object>> runBatch(String key, List<Limit> limits, long[] costs) {
+    private CompletionStage<List<Object>> run(String key, List<Limit> limits, long[] costs) {
         Object[] args = new Object[1 + 3 * limits.size() + costs.length];
         args[0] = Integer.toString(limits.size());
         for (int i = 0; i < limits.size(); i++) {
@@ -80,21 +77,7 @@ public final class TokenBucketEngine implements BatchLimiter {
         for (int r = 0; r < costs.length; r++) {
             args[first + r] = Long.toString(costs[r]);
         }
-        return ContainerThreads.call(() -> script.evalAsync(key, RScript.Mode.READ_WRITE, BATCH_SCRIPT,
+        return ContainerThreads.call(() -> script.evalAsync(key, RScript.Mode.READ_WRITE, SCRIPT,
                 RedissonVersions.LIST, Collections.singletonList(key), args));
-    }
-
-    private CompletionStage<List<Object>> run(String mode, String key, List<Limit> limits) {
-        Object[] args = new Object[1 + 3 * limits.size()];
-        args[0] = mode;
-        for (int i = 0; i < limits.size(); i++) {
-            Limit l = limits.get(i);
-            args[1 + 3 * i] = Long.toString(l.count());
-            args[2 + 3 * i] = Long.toString(l.period().toMillis());
-            args[3 + 3 * i] = Long.toString(l.burst());
-        }
-        CompletionStage<List<Object>> result = ContainerThreads.call(() -> script.evalAsync(key,
-                RScript.Mode.READ_WRITE, SCRIPT, RedissonVersions.LIST, Collections.singletonList(key), args));
-        return result;
     }
 }

@@ -188,7 +188,7 @@ class HotKeyExactnessTest {
         String key = RedisExtension.uniquePrefix() + "{hot}";
         List<Instance> instances = new ArrayList<>();
         String batchScript = policy.algorithm == Algorithm.SLIDING_LOG ? SlidingLogEngine.BATCH_SCRIPT
-                : TokenBucketEngine.BATCH_SCRIPT;
+                : TokenBucketEngine.SCRIPT;
         try (ScriptCallLog monitor = new ScriptCallLog(redis, key, batchScript)) {
             for (int i = 0; i < INSTANCES; i++) {
                 instances.add(new Instance(i, redis.url(), policy.algorithm, Duration.ofSeconds(10)));
