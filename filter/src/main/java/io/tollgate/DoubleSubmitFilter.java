@@ -5,10 +5,10 @@ import io.tollgate.internal.http.BufferBudget;
 import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
 import io.tollgate.internal.http.FirstPass;
-import io.tollgate.internal.runtime.CommonSettings;
+import io.tollgate.internal.filter.FilterSettings;
 import io.tollgate.internal.redis.FailoverWatch;
 import io.tollgate.internal.redis.RedissonVersions;
-import io.tollgate.internal.runtime.FilterLifecycle;
+import io.tollgate.internal.filter.FilterLifecycle;
 import io.tollgate.internal.submit.DoubleSubmitResponses;
 import io.tollgate.internal.submit.DoubleSubmitSettings;
 import io.tollgate.internal.submit.Submission;
@@ -47,7 +47,7 @@ import java.io.IOException;
 public final class DoubleSubmitFilter implements Filter {
 
     /** Methods guarded, comma-separated. */
-    public static final String PARAM_METHODS = CommonSettings.PARAM_METHODS;
+    public static final String PARAM_METHODS = FilterSettings.PARAM_METHODS;
     /** Default of {@value #PARAM_METHODS}: {@value}. */
     public static final String DEFAULT_METHODS = DoubleSubmitSettings.DEFAULT_METHODS;
     /** A client-sent header naming the operation; guarded per client. */
@@ -120,20 +120,20 @@ public final class DoubleSubmitFilter implements Filter {
     /** Default of {@value #PARAM_FAILOVER_GRACE}: {@value}. */
     public static final String DEFAULT_FAILOVER_GRACE = DoubleSubmitSettings.DEFAULT_FAILOVER_GRACE;
     /** Servlet URL patterns never guarded. */
-    public static final String PARAM_EXCLUDE = CommonSettings.PARAM_EXCLUDE;
+    public static final String PARAM_EXCLUDE = FilterSettings.PARAM_EXCLUDE;
     /** IPs and CIDRs of proxies whose {@code X-Forwarded-For} is believed (for the client's IP). */
-    public static final String PARAM_TRUSTED_PROXIES = CommonSettings.PARAM_TRUSTED_PROXIES;
+    public static final String PARAM_TRUSTED_PROXIES = FilterSettings.PARAM_TRUSTED_PROXIES;
     /** Header the trusted proxies write the client address into. */
-    public static final String PARAM_CLIENT_IP_HEADER = CommonSettings.PARAM_CLIENT_IP_HEADER;
+    public static final String PARAM_CLIENT_IP_HEADER = FilterSettings.PARAM_CLIENT_IP_HEADER;
     /** Default of {@value #PARAM_CLIENT_IP_HEADER}: {@value}. */
-    public static final String DEFAULT_CLIENT_IP_HEADER = CommonSettings.DEFAULT_CLIENT_IP_HEADER;
+    public static final String DEFAULT_CLIENT_IP_HEADER = FilterSettings.DEFAULT_CLIENT_IP_HEADER;
     /**
      * IPv6 clients are keyed by their network of this prefix length (32 to 128), for {@code ip} keys and
      * client identities: one subscriber gets a whole /64, and new addresses inside it are not new clients.
      */
-    public static final String PARAM_IPV6_PREFIX = CommonSettings.PARAM_IPV6_PREFIX;
+    public static final String PARAM_IPV6_PREFIX = FilterSettings.PARAM_IPV6_PREFIX;
     /** Default of {@value #PARAM_IPV6_PREFIX}: {@value}. */
-    public static final String DEFAULT_IPV6_PREFIX = CommonSettings.DEFAULT_IPV6_PREFIX;
+    public static final String DEFAULT_IPV6_PREFIX = FilterSettings.DEFAULT_IPV6_PREFIX;
 
     /**
      * Request attribute (a {@code Long}) the servlet finds on the request that runs a submission: its fencing

@@ -1,8 +1,8 @@
 package io.tollgate;
 
 import io.tollgate.internal.redis.BackendAccess;
-import io.tollgate.internal.runtime.FilterMetrics;
-import io.tollgate.internal.submit.Answer;
+import io.tollgate.internal.filter.FilterMetrics;
+import io.tollgate.internal.submit.Verdict;
 
 import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
@@ -10,7 +10,7 @@ import java.util.function.ToLongFunction;
 /** The counters behind {@link DoubleSubmitFilterMXBean}. */
 final class DoubleSubmitMetrics extends FilterMetrics implements DoubleSubmitFilterMXBean {
 
-    private final ToLongFunction<Answer> counts;
+    private final ToLongFunction<Verdict> counts;
     private final LongSupplier staleCompletions;
     private final LongSupplier failovers;
 
@@ -19,7 +19,7 @@ final class DoubleSubmitMetrics extends FilterMetrics implements DoubleSubmitFil
      * @param staleCompletions how many completions were refused for a stale fencing token
      * @param failovers        how many Redis failovers were noticed
      */
-    DoubleSubmitMetrics(BackendAccess redis, String settings, ToLongFunction<Answer> counts,
+    DoubleSubmitMetrics(BackendAccess redis, String settings, ToLongFunction<Verdict> counts,
             LongSupplier staleCompletions, LongSupplier failovers) {
         super(redis, settings);
         this.counts = counts;
@@ -37,33 +37,33 @@ final class DoubleSubmitMetrics extends FilterMetrics implements DoubleSubmitFil
         return staleCompletions.getAsLong();
     }
 
-    private long sum(Answer answer) {
+    private long sum(Verdict answer) {
         return counts.applyAsLong(answer);
     }
 
     @Override
     public long getFirstSubmits() {
-        return sum(Answer.FIRST);
+        return sum(Verdict.FIRST);
     }
 
     @Override
     public long getDuplicates() {
-        return sum(Answer.DUPLICATE);
+        return sum(Verdict.DUPLICATE);
     }
 
     @Override
     public long getReplayed() {
-        return sum(Answer.REPLAYED);
+        return sum(Verdict.REPLAYED);
     }
 
     @Override
     public long getKeyReuses() {
-        return sum(Answer.KEY_REUSED);
+        return sum(Verdict.KEY_REUSED);
     }
 
     @Override
     public long getUnguarded() {
-        return sum(Answer.UNGUARDED);
+        return sum(Verdict.UNGUARDED);
     }
 
 }

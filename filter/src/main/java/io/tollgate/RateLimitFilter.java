@@ -4,7 +4,7 @@ import io.tollgate.internal.redis.BackendAccess;
 import io.tollgate.internal.http.ClientIpResolver;
 import io.tollgate.internal.http.FirstPass;
 import io.tollgate.internal.redis.RedisKeys;
-import io.tollgate.internal.runtime.FilterLifecycle;
+import io.tollgate.internal.filter.FilterLifecycle;
 import io.tollgate.internal.ratelimit.LocalRateLimiter;
 import io.tollgate.internal.ratelimit.Policy;
 import io.tollgate.internal.ratelimit.RateDecision;
@@ -12,7 +12,7 @@ import io.tollgate.internal.ratelimit.RateLimitResponses;
 import io.tollgate.internal.ratelimit.RateLimitSettings;
 import io.tollgate.internal.ratelimit.RateLimiter;
 import io.tollgate.internal.ratelimit.RejectionMemory;
-import io.tollgate.internal.runtime.CommonSettings;
+import io.tollgate.internal.filter.FilterSettings;
 import io.tollgate.internal.ratelimit.engine.Engines;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -63,22 +63,22 @@ public final class RateLimitFilter implements Filter {
     /** Default of {@value #PARAM_KEY}: {@value}. */
     public static final String DEFAULT_KEY = RateLimitSettings.DEFAULT_KEY;
     /** IPs and CIDRs of proxies whose {@code X-Forwarded-For} is believed. Default: none (the header is ignored). */
-    public static final String PARAM_TRUSTED_PROXIES = CommonSettings.PARAM_TRUSTED_PROXIES;
+    public static final String PARAM_TRUSTED_PROXIES = FilterSettings.PARAM_TRUSTED_PROXIES;
     /** Header the trusted proxies write the client address into: {@code X-Forwarded-For} (default), {@code Forwarded} (RFC 7239) or another list header. */
-    public static final String PARAM_CLIENT_IP_HEADER = CommonSettings.PARAM_CLIENT_IP_HEADER;
+    public static final String PARAM_CLIENT_IP_HEADER = FilterSettings.PARAM_CLIENT_IP_HEADER;
     /** Default of {@value #PARAM_CLIENT_IP_HEADER}: {@value}. */
-    public static final String DEFAULT_CLIENT_IP_HEADER = CommonSettings.DEFAULT_CLIENT_IP_HEADER;
+    public static final String DEFAULT_CLIENT_IP_HEADER = FilterSettings.DEFAULT_CLIENT_IP_HEADER;
     /**
      * IPv6 clients are keyed by their network of this prefix length (32 to 128), for {@code ip} keys and
      * client identities: one subscriber gets a whole /64, and new addresses inside it are not new clients.
      */
-    public static final String PARAM_IPV6_PREFIX = CommonSettings.PARAM_IPV6_PREFIX;
+    public static final String PARAM_IPV6_PREFIX = FilterSettings.PARAM_IPV6_PREFIX;
     /** Default of {@value #PARAM_IPV6_PREFIX}: {@value}. */
-    public static final String DEFAULT_IPV6_PREFIX = CommonSettings.DEFAULT_IPV6_PREFIX;
+    public static final String DEFAULT_IPV6_PREFIX = FilterSettings.DEFAULT_IPV6_PREFIX;
     /** Servlet URL patterns never limited: {@code /health, /static/*, *.css}. Default: none. */
-    public static final String PARAM_EXCLUDE = CommonSettings.PARAM_EXCLUDE;
+    public static final String PARAM_EXCLUDE = FilterSettings.PARAM_EXCLUDE;
     /** Methods limited, comma-separated. Default: all. */
-    public static final String PARAM_METHODS = CommonSettings.PARAM_METHODS;
+    public static final String PARAM_METHODS = FilterSettings.PARAM_METHODS;
     /** {@code false} = dry run: count, log and send headers, never reject. */
     public static final String PARAM_ENFORCE = RateLimitSettings.PARAM_ENFORCE;
     /** Default of {@value #PARAM_ENFORCE}: {@value}. */

@@ -3,7 +3,7 @@ package io.tollgate;
 import io.tollgate.internal.http.HttpToken;
 
 import io.tollgate.internal.redis.BackendAccess;
-import io.tollgate.internal.runtime.FilterMetrics;
+import io.tollgate.internal.filter.FilterMetrics;
 
 import java.util.Map;
 import java.util.TreeMap;

@@ -5,8 +5,8 @@ import io.tollgate.internal.config.ConfigResource;
 import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.InvalidSettingException;
 import io.tollgate.internal.config.SharedSettings;
-import io.tollgate.internal.runtime.CommonSettings;
-import io.tollgate.internal.runtime.FilterLifecycle;
+import io.tollgate.internal.filter.FilterSettings;
+import io.tollgate.internal.filter.FilterLifecycle;
 import io.tollgate.internal.config.SettingFormats;
 import io.tollgate.internal.http.ClientIpResolver;
 
@@ -56,9 +56,9 @@ public final class RateLimitSettings implements FilterLifecycle.Settings {
 
     /** Names only RateLimitFilter takes (besides the shared ones), in documentation order. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
-            PARAM_LIMITS, PARAM_KEY, CommonSettings.PARAM_TRUSTED_PROXIES, CommonSettings.PARAM_CLIENT_IP_HEADER,
-            CommonSettings.PARAM_IPV6_PREFIX,
-            CommonSettings.PARAM_EXCLUDE, CommonSettings.PARAM_METHODS, PARAM_ENFORCE, PARAM_STATUS_CODE,
+            PARAM_LIMITS, PARAM_KEY, FilterSettings.PARAM_TRUSTED_PROXIES, FilterSettings.PARAM_CLIENT_IP_HEADER,
+            FilterSettings.PARAM_IPV6_PREFIX,
+            FilterSettings.PARAM_EXCLUDE, FilterSettings.PARAM_METHODS, PARAM_ENFORCE, PARAM_STATUS_CODE,
             PARAM_REJECT_WITH, PARAM_HEADERS, PARAM_RULES, PARAM_NAME, PARAM_ALGORITHM, PARAM_BURST));
 
     /** How rejections are written. */
@@ -77,7 +77,7 @@ public final class RateLimitSettings implements FilterLifecycle.Settings {
         }
     }
 
-    private final CommonSettings common;
+    private final FilterSettings common;
     private final List<Policy> policies;
     private final boolean enforce;
     private final int statusCode;
@@ -91,7 +91,7 @@ public final class RateLimitSettings implements FilterLifecycle.Settings {
     }
 
     private RateLimitSettings(FilterParams p, ServletContext context) {
-        CommonSettings common = CommonSettings.parse(p, null);
+        FilterSettings common = FilterSettings.parse(p, null);
         KeySpec key = p.parse(PARAM_KEY, DEFAULT_KEY, KeySpec::parse);
         Algorithm algorithm = p.parse(PARAM_ALGORITHM, DEFAULT_ALGORITHM, t -> SettingFormats.keyword(t, Algorithm.class));
         List<Policy> policies;

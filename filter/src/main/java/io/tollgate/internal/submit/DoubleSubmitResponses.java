@@ -62,7 +62,7 @@ public final class DoubleSubmitResponses {
      *
      * @return what was answered, for the metrics
      */
-    public Answer repeat(HttpServletResponse response, byte[] data, boolean keyed,
+    public Verdict repeat(HttpServletResponse response, byte[] data, boolean keyed,
             byte[] fingerprint) throws IOException {
         SubmissionRecord record;
         try {
@@ -73,16 +73,16 @@ public final class DoubleSubmitResponses {
         if (keyed && !record.sameRequest(fingerprint)) {
             problem(response, 422, "Idempotency key reused", "This " + settings.keyHeader()
                     + " was already used for a different request.");
-            return Answer.KEY_REUSED;
+            return Verdict.KEY_REUSED;
         }
         if (settings.mode() == DoubleSubmitSettings.Mode.REPLAY && record.hasResponse()) {
             replay(response, record);
-            return Answer.REPLAYED;
+            return Verdict.REPLAYED;
         }
         problem(response, 409, "Duplicate submission", record.hasResponse() || settings.mode()
                 == DoubleSubmitSettings.Mode.REJECT ? "An identical request was already processed."
                 : "An identical request was already processed; its response was too large to keep for replay.");
-        return Answer.DUPLICATE;
+        return Verdict.DUPLICATE;
     }
 
     private static void replay(HttpServletResponse response, SubmissionRecord record) throws IOException {

@@ -6,8 +6,8 @@ import io.tollgate.internal.config.SharedSettings;
 import io.tollgate.internal.config.SettingFormats;
 import io.tollgate.internal.http.ClientIpResolver;
 import io.tollgate.internal.http.HttpToken;
-import io.tollgate.internal.runtime.CommonSettings;
-import io.tollgate.internal.runtime.FilterLifecycle;
+import io.tollgate.internal.filter.FilterSettings;
+import io.tollgate.internal.filter.FilterLifecycle;
 
 
 import java.time.Duration;
@@ -83,10 +83,10 @@ public final class DoubleSubmitSettings implements FilterLifecycle.Settings {
 
     /** Names only DoubleSubmitFilter takes (besides the shared ones), in documentation order. */
     public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(
-            CommonSettings.PARAM_METHODS, PARAM_KEY_HEADER, PARAM_FINGERPRINT, PARAM_CLIENT, PARAM_MODE, PARAM_WINDOW,
+            FilterSettings.PARAM_METHODS, PARAM_KEY_HEADER, PARAM_FINGERPRINT, PARAM_CLIENT, PARAM_MODE, PARAM_WINDOW,
             PARAM_KEY_WINDOW, PARAM_LOCK_LEASE, PARAM_WAIT_TIMEOUT, PARAM_MAX_BODY_BYTES, PARAM_MAX_RESPONSE_BYTES,
-            PARAM_MAX_BUFFERED_BYTES, PARAM_MAX_STORED_BYTES_PER_CLIENT, PARAM_REPLICA_ACKS, PARAM_FAILOVER_GRACE, CommonSettings.PARAM_EXCLUDE, CommonSettings.PARAM_TRUSTED_PROXIES, CommonSettings.PARAM_CLIENT_IP_HEADER,
-            CommonSettings.PARAM_IPV6_PREFIX));
+            PARAM_MAX_BUFFERED_BYTES, PARAM_MAX_STORED_BYTES_PER_CLIENT, PARAM_REPLICA_ACKS, PARAM_FAILOVER_GRACE, FilterSettings.PARAM_EXCLUDE, FilterSettings.PARAM_TRUSTED_PROXIES, FilterSettings.PARAM_CLIENT_IP_HEADER,
+            FilterSettings.PARAM_IPV6_PREFIX));
 
     static final long MAX_BODY_LIMIT = 64L << 20;
     static final long MAX_RESPONSE_LIMIT = 16L << 20;
@@ -99,7 +99,7 @@ public final class DoubleSubmitSettings implements FilterLifecycle.Settings {
     /** What identifies a request without a key header. */
     enum Fingerprint { BODY, NONE }
 
-    private final CommonSettings common;
+    private final FilterSettings common;
     private final String keyHeader;
     private final boolean fingerprintBody;
     private final ClientIdentity client;
@@ -121,7 +121,7 @@ public final class DoubleSubmitSettings implements FilterLifecycle.Settings {
     }
 
     private DoubleSubmitSettings(FilterParams p) {
-        this.common = CommonSettings.parse(p, DEFAULT_METHODS);
+        this.common = FilterSettings.parse(p, DEFAULT_METHODS);
         this.keyHeader = p.parse(PARAM_KEY_HEADER, DEFAULT_KEY_HEADER, t -> {
             if (!HttpToken.isToken(t)) {
                 throw new IllegalArgumentException("must be an HTTP header name like Idempotency-Key");

@@ -63,7 +63,7 @@ public final class SubmissionFlow {
     private final LocalSubmissionGuard localGuard;
     private final ClientIpResolver clientIps;
     private final DoubleSubmitResponses responses;
-    private final LongAdder[] counts = new LongAdder[Answer.values().length];
+    private final LongAdder[] counts = new LongAdder[Verdict.values().length];
     private final AtomicLong nextStoreWarning = new AtomicLong();
     private final AtomicBoolean staleWarned = new AtomicBoolean();
     private volatile java.util.function.BooleanSupplier afterFailover = () -> false;
@@ -145,7 +145,7 @@ public final class SubmissionFlow {
     }
 
     /** How many guarded requests got this answer so far (the MXBean's counters). */
-    public long count(Answer answer) {
+    public long count(Verdict answer) {
         return counts[answer.ordinal()].sum();
     }
 
@@ -159,7 +159,7 @@ public final class SubmissionFlow {
         return staleCompletions.sum();
     }
 
-    private void counted(Answer answer) {
+    private void counted(Verdict answer) {
         counts[answer.ordinal()].increment();
     }
 
@@ -263,7 +263,7 @@ public final class SubmissionFlow {
             throws IOException {
         byte[] bodyDigest = in.bodyDigest(request, body);
         if (in.key == null && bodyDigest == null) {
-            counted(Answer.UNGUARDED);
+            counted(Verdict.UNGUARDED);
             return Submission.without(Submission.Next.PASS); // nothing to recognise a repeat by
         }
         Submission s = named(request, in.key, bodyDigest);
@@ -304,14 +304,14 @@ public final class SubmissionFlow {
                     responses.backendUnavailable(response);
                     return s.then(Submission.Next.ANSWERED, false);
                 case LOCAL:
-                    counted(Answer.FIRST);
+                    counted(Verdict.FIRST);
                     return s.then(Submission.Next.RUN, false); // under the local claim
                 default:
                     return s.then(Submission.Next.PASS, false);
             }
         }
         if (claim.state() == SubmissionState.RUN) {
-            counted(Answer.FIRST);
+            counted(Verdict.FIRST);
             return s.then(Submission.Next.RUN, true, claim.token());
         }
         if (localGuard != null) {
@@ -349,7 +349,7 @@ public final class SubmissionFlow {
     /** A repeat: 409 while the first is in flight, else what the first left (422, a replay, or 409). */
     private void answer(HttpServletResponse response, Claim claim, Submission s) throws IOException {
         if (claim.state() == SubmissionState.IN_FLIGHT) {
-            counted(Answer.DUPLICATE);
+            counted(Verdict.DUPLICATE);
             responses.inFlight(response);
         } else {
             counted(responses.repeat(response, claim.record(), s.keyed(), s.fingerprint()));

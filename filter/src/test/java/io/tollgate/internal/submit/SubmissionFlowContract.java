@@ -159,8 +159,8 @@ abstract class SubmissionFlowContract {
         assertEquals(Submission.Next.ANSWERED, submit(flow, post("/pay", "k1"), repeat).next());
         assertEquals(409, repeat.status);
         assertTrue(repeat.text().contains("still being processed"), repeat.text());
-        assertEquals(1, flow.count(Answer.FIRST));
-        assertEquals(1, flow.count(Answer.DUPLICATE));
+        assertEquals(1, flow.count(Verdict.FIRST));
+        assertEquals(1, flow.count(Verdict.DUPLICATE));
     }
 
     @Test
@@ -201,7 +201,7 @@ abstract class SubmissionFlowContract {
             return w;
         }, w -> w.status == 422, Duration.ofSeconds(10));
         assertEquals(422, other.status);
-        assertEquals(1, flow.count(Answer.KEY_REUSED));
+        assertEquals(1, flow.count(Verdict.KEY_REUSED));
     }
 
     @Test
@@ -243,6 +243,6 @@ abstract class SubmissionFlowContract {
         Written w = new Written();
         SubmissionFlow.Intake in = flow.intake(request, w.response());
         assertEquals(Submission.Next.PASS, flow.claim(in, request, null, w.response()).next());
-        assertEquals(1, flow.count(Answer.UNGUARDED));
+        assertEquals(1, flow.count(Verdict.UNGUARDED));
     }
 }

@@ -4,4 +4,4 @@
  * <p><b>Not API:</b> everything under {@code io.tollgate.internal} may change in any release; use
  * {@code io.tollgate} and {@code io.tollgate.outbound}.
  */
-package io.tollgate.internal.runtime;
+package io.tollgate.internal.filter;

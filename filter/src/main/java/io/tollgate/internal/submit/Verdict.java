@@ -1,7 +1,7 @@
 package io.tollgate.internal.submit;
 
 /** What DoubleSubmitFilter answered a guarded request: each is one counter of its MXBean. */
-public enum Answer {
+public enum Verdict {
     /** The first of its kind: it ran. */
     FIRST,
     /** A repeat answered 409. */

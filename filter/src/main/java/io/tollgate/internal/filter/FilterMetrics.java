@@ -1,4 +1,4 @@
-package io.tollgate.internal.runtime;
+package io.tollgate.internal.filter;
 
 import io.tollgate.BackendState;
 

@@ -1,4 +1,4 @@
-package io.tollgate.internal.runtime;
+package io.tollgate.internal.filter;
 
 import io.tollgate.internal.config.FilterParams;
 import io.tollgate.internal.config.SharedSettings;
@@ -20,7 +20,7 @@ import java.util.List;
  * filter leaves alone ({@code methods}, {@code exclude}) and how it finds the client's address
  * ({@code trustedProxies}, {@code clientIpHeader}, {@code ipv6Prefix}).
  */
-public final class CommonSettings {
+public final class FilterSettings {
 
     /** Methods the filter acts on, comma-separated. */
     public static final String PARAM_METHODS = "methods";
@@ -49,11 +49,11 @@ public final class CommonSettings {
      *
      * @param defaultMethods the filter's default of {@code methods}; null for every method
      */
-    public static CommonSettings parse(FilterParams p, String defaultMethods) {
-        return new CommonSettings(p, defaultMethods);
+    public static FilterSettings parse(FilterParams p, String defaultMethods) {
+        return new FilterSettings(p, defaultMethods);
     }
 
-    private CommonSettings(FilterParams p, String defaultMethods) {
+    private FilterSettings(FilterParams p, String defaultMethods) {
         SharedSettings shared = SharedSettings.parse(p);
         CoveredMethods methods = p.parse(PARAM_METHODS, defaultMethods, t -> CoveredMethods.of(SettingFormats.list(t)));
         UrlPatterns exclude = p.parse(PARAM_EXCLUDE, null, UrlPatterns::parse);
