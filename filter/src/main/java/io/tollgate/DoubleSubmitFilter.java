@@ -6,8 +6,6 @@ import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
 import io.tollgate.internal.http.FirstPass;
 import io.tollgate.internal.filter.FilterSettings;
-import io.tollgate.internal.redis.FailoverWatch;
-import io.tollgate.internal.redis.RedissonVersions;
 import io.tollgate.internal.filter.FilterLifecycle;
 import io.tollgate.internal.submit.DoubleSubmitResponses;
 import io.tollgate.internal.submit.DoubleSubmitSettings;
@@ -158,8 +156,6 @@ public final class DoubleSubmitFilter implements Filter {
     private SubmissionFlow flow;
     private FirstPass firstPass;
     private BufferBudget buffers; // maxBufferedBytes
-    /** Notices failovers (null on a single server). */
-    private FailoverWatch failovers;
 
     @Override
     public void init(FilterConfig config) throws ServletException {
@@ -169,24 +165,12 @@ public final class DoubleSubmitFilter implements Filter {
         flow = SubmissionFlow.onRedis(settings, runtime.client(), runtime.redis(), runtime.logPrefix());
         firstPass = new FirstPass("DoubleSubmitFilter", config.getFilterName());
         buffers = new BufferBudget(settings.maxBufferedBytes());
-        failovers = FailoverWatch.start(runtime.client(), java.time.Duration.ofSeconds(1), LOG, runtime.logPrefix());
-        FailoverWatch watch = failovers;
-        if (watch != null) {
-            flow.denyWhile(() -> watch.within(settings.failoverGrace()));
-        }
-        DoubleSubmitMetrics metrics = new DoubleSubmitMetrics(runtime.redis(), settings.toString(), flow::count,
-                flow::staleCompletions, () -> watch == null ? 0 : watch.failovers());
-        String unfit = flow.replicasUnfit(RedissonVersions.singleServer(runtime.client().getConfig()), false);
-        if (unfit == null) {
-            runtime.ready(config, metrics, flow::connect);
-            unfit = flow.replicasUnfit(false, true);
-        }
-        if (unfit != null) {
+        try {
+            flow.start(runtime, config, new DoubleSubmitMetrics(runtime.redis(), settings.toString(), flow::count,
+                    flow::staleCompletions, flow::failovers));
+        } catch (ServletException e) {
             destroy();
-            String message = "init-param [" + PARAM_REPLICA_ACKS + "] was [" + settings.replicaAcks() + "]: " + unfit
-                    + " (filter [" + config.getFilterName() + "])";
-            LOG.error("Tollgate DoubleSubmitFilter did not start: {}", message);
-            throw new ServletException(message);
+            throw e;
         }
     }
 
@@ -199,14 +183,10 @@ public final class DoubleSubmitFilter implements Filter {
         }
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
-        if (!firstPass.claim(request)) {
-            // a forward, include, async or error dispatch of a request already decided: never its own repeat
-            chain.doFilter(request, response);
-            return;
-        }
-        SubmissionFlow.Intake in = flow.intake(request, response);
-        if (in.next() != Submission.Next.RUN) {
-            if (in.next() == Submission.Next.PASS) {
+        // a forward, include, async or error dispatch of a request already decided (null): never its own repeat
+        SubmissionFlow.Intake in = firstPass.claim(request) ? flow.intake(request, response) : null;
+        if (in == null || in.next() != Submission.Next.RUN) {
+            if (in == null || in.next() == Submission.Next.PASS) {
                 chain.doFilter(request, response);
             }
             return;
@@ -259,9 +239,8 @@ public final class DoubleSubmitFilter implements Filter {
 
     @Override
     public void destroy() {
-        if (failovers != null) {
-            failovers.close();
-            failovers = null;
+        if (flow != null) {
+            flow.close();
         }
         if (runtime != null) {
             runtime.stop();

@@ -29,11 +29,12 @@ class JmxTest {
     @Test
     void countersAndStateOfBothFilters(RedisServer redis) throws Exception {
         String prefix = RedisExtension.uniquePrefix();
+        // a timeout no busy machine reaches: this test counts answers, and a late one would count as a failure
         TestApp.Builder b = TestApp.Kind.JETTY.builder()
                 .filter(FilterSpec.of("api", RateLimitFilter.class).param("redisAddress", redis.url())
-                        .param("keyPrefix", prefix).param("limits", "2/1m"))
+                        .param("keyPrefix", prefix).param("limits", "2/1m").param("backendTimeout", "10s"))
                 .filter(FilterSpec.of("orders", DoubleSubmitFilter.class).param("redisAddress", redis.url())
-                        .param("keyPrefix", prefix).param("mode", "replay"))
+                        .param("keyPrefix", prefix).param("mode", "replay").param("backendTimeout", "10s"))
                 .servlet("/*", new SubmitServlet());
         ObjectName limiter = new ObjectName("io.tollgate:type=RateLimitFilter,webapp=\"/\",name=\"api\"");
         ObjectName guard = new ObjectName("io.tollgate:type=DoubleSubmitFilter,webapp=\"/\",name=\"orders\"");

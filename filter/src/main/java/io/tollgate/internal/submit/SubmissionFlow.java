@@ -1,15 +1,20 @@
 package io.tollgate.internal.submit;
 
 import io.tollgate.BackendFailurePolicy;
+import io.tollgate.internal.filter.FilterLifecycle;
 import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
 import io.tollgate.internal.http.ClientIpResolver;
 import io.tollgate.internal.redis.BackendAccess;
 import io.tollgate.internal.redis.BoundedCall;
+import io.tollgate.internal.redis.FailoverWatch;
 import io.tollgate.internal.redis.RedisKeys;
+import io.tollgate.internal.redis.RedissonVersions;
 import io.tollgate.internal.submit.SubmissionGuard.Claim;
 import io.tollgate.internal.submit.SubmissionGuard.SubmissionState;
 
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.redisson.api.RedissonClient;
@@ -67,6 +72,8 @@ public final class SubmissionFlow {
     private final AtomicLong nextStoreWarning = new AtomicLong();
     private final AtomicBoolean staleWarned = new AtomicBoolean();
     private volatile java.util.function.BooleanSupplier afterFailover = () -> false;
+    /** Notices failovers of a replicated Redis (null on a single server, or before {@link #watchFailovers}). */
+    private volatile FailoverWatch failovers;
     private final LongAdder staleCompletions = new LongAdder();
     private final AtomicLong leaseOverruns = new AtomicLong();
     private final AtomicLong nextLeaseWarning = new AtomicLong();
@@ -97,6 +104,27 @@ public final class SubmissionFlow {
     }
 
     /**
+     * Makes the filter ready ({@link FilterLifecycle#ready}: JMX, the first call that connects) once
+     * {@code replicaAcks} is found keepable, before and after connecting.
+     *
+     * @throws ServletException naming {@code replicaAcks} when it cannot be kept (logged at ERROR)
+     */
+    public void start(FilterLifecycle<DoubleSubmitSettings> runtime, FilterConfig config, Object mxbean)
+            throws ServletException {
+        String unfit = replicasUnfit(RedissonVersions.singleServer(runtime.client().getConfig()), false);
+        if (unfit == null) {
+            runtime.ready(config, mxbean, this::connect);
+            unfit = replicasUnfit(false, true);
+        }
+        if (unfit != null) {
+            String message = "init-param [" + DoubleSubmitSettings.PARAM_REPLICA_ACKS + "] was ["
+                    + settings.replicaAcks() + "]: " + unfit + " (filter [" + config.getFilterName() + "])";
+            LOG.error("Tollgate DoubleSubmitFilter did not start: {}", message);
+            throw new ServletException(message);
+        }
+    }
+
+    /**
      * Whether {@code replicaAcks} can be kept, checked at start-up: it needs replicas, so a single server
      * configured ({@code singleServer}), or a Redis that answers with fewer replicas acknowledging a write
      * than it asks for (asked once {@code connected}), would fail every claim. A Redis that does
@@ -104,7 +132,7 @@ public final class SubmissionFlow {
      *
      * @return the rule broken, for the start-up error, or null
      */
-    public String replicasUnfit(boolean singleServer, boolean connected) {
+    String replicasUnfit(boolean singleServer, boolean connected) {
         if (settings.replicaAcks() == 0) {
             return null;
         }
@@ -136,7 +164,37 @@ public final class SubmissionFlow {
                 settings.shared().backendTimeout().dividedBy(2));
         ClientStorage storage = new ClientStorage(client, settings.shared().keyPrefix(),
                 settings.maxStoredBytesPerClient());
-        return new SubmissionFlow(settings, guard, storage, redis, logPrefix);
+        SubmissionFlow flow = new SubmissionFlow(settings, guard, storage, redis, logPrefix);
+        flow.watchFailovers(client);
+        return flow;
+    }
+
+    /**
+     * Reads {@code client}'s masters' replication ids once a second (not on a single server): a failover is
+     * one WARN and one more {@link #failovers}, and for {@code failoverGrace} after it claims are denied (503).
+     * {@link #close} stops it.
+     */
+    private void watchFailovers(RedissonClient client) {
+        FailoverWatch watch = FailoverWatch.start(client, Duration.ofSeconds(1), LOG, logPrefix);
+        failovers = watch;
+        if (watch != null) {
+            afterFailover = () -> watch.within(settings.failoverGrace());
+        }
+    }
+
+    /** Failovers noticed so far (the MXBean's counter). */
+    public long failovers() {
+        FailoverWatch watch = failovers;
+        return watch == null ? 0 : watch.failovers();
+    }
+
+    /** Stops watching for failovers (the filter's destroy). */
+    public void close() {
+        FailoverWatch watch = failovers;
+        failovers = null;
+        if (watch != null) {
+            watch.close();
+        }
     }
 
     /** A first, harmless call that makes the client connect (at start-up). */
@@ -147,11 +205,6 @@ public final class SubmissionFlow {
     /** How many guarded requests got this answer so far (the MXBean's counters). */
     public long count(Verdict answer) {
         return counts[answer.ordinal()].sum();
-    }
-
-    /** Claims are denied (503) while {@code inGrace} says a failover was noticed a moment ago (failoverGrace). */
-    public void denyWhile(java.util.function.BooleanSupplier inGrace) {
-        this.afterFailover = inGrace;
     }
 
     /** Completions refused because a later claim of the same submission had already completed (fencing). */
