@@ -1,10 +1,8 @@
 package io.tollgate;
 
 import io.tollgate.internal.http.AsyncCompletion;
-import io.tollgate.internal.http.BufferBudget;
 import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
-import io.tollgate.internal.http.FirstPass;
 import io.tollgate.internal.filter.FilterSettings;
 import io.tollgate.internal.filter.FilterLifecycle;
 import io.tollgate.internal.submit.DoubleSubmitResponses;
@@ -154,8 +152,6 @@ public final class DoubleSubmitFilter implements Filter {
     private FilterLifecycle<DoubleSubmitSettings> runtime;
     private DoubleSubmitSettings settings;
     private SubmissionFlow flow;
-    private FirstPass firstPass;
-    private BufferBudget buffers; // maxBufferedBytes
 
     @Override
     public void init(FilterConfig config) throws ServletException {
@@ -163,8 +159,6 @@ public final class DoubleSubmitFilter implements Filter {
                 DoubleSubmitSettings::parse);
         settings = runtime.settings();
         flow = SubmissionFlow.onRedis(settings, runtime.client(), runtime.redis(), runtime.logPrefix());
-        firstPass = new FirstPass("DoubleSubmitFilter", config.getFilterName());
-        buffers = new BufferBudget(settings.maxBufferedBytes());
         try {
             flow.start(runtime, config, new DoubleSubmitMetrics(runtime.redis(), settings.toString(), flow::count,
                     flow::staleCompletions, flow::failovers));
@@ -183,23 +177,16 @@ public final class DoubleSubmitFilter implements Filter {
         }
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
-        // a forward, include, async or error dispatch of a request already decided (null): never its own repeat
-        SubmissionFlow.Intake in = firstPass.claim(request) ? flow.intake(request, response) : null;
-        if (in == null || in.next() != Submission.Next.RUN) {
-            if (in == null || in.next() == Submission.Next.PASS) {
+        SubmissionFlow.Intake in = flow.intake(request, response);
+        if (in.next() != Submission.Next.RUN) {
+            if (in.next() == Submission.Next.PASS) {
                 chain.doFilter(request, response);
             }
             return;
         }
-        // bodies held at once stay within maxBufferedBytes: stalled uploads must not fill the heap
-        long held = in.readsBody() ? buffers.reserve(in.bodyBytes()) : -1;
-        if (held < 0 && in.readsBody() && in.keyed() && in.bodyBytes() <= settings.maxBufferedBytes()) {
-            // read whenever there is room: unread now, it could not be compared with the first under its key
-            flow.bodyNotHeld(response);
-            return;
-        }
         try {
-            BufferedRequest body = held >= 0 ? BufferedRequest.read(request, settings.maxBodyBytes(), in.form()) : null;
+            BufferedRequest body = in.holdsBody() ? BufferedRequest.read(request, settings.maxBodyBytes(), in.form())
+                    : null;
             HttpServletRequest toServlet = in.toServlet(request, body);
             Submission submission = flow.claim(in, request, body, response);
             if (submission.next() == Submission.Next.RUN) {
@@ -208,7 +195,7 @@ public final class DoubleSubmitFilter implements Filter {
                 chain.doFilter(toServlet, response);
             }
         } finally {
-            buffers.release(request, held);
+            in.release(request);
         }
     }
 

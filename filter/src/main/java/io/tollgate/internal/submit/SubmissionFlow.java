@@ -2,9 +2,11 @@ package io.tollgate.internal.submit;
 
 import io.tollgate.BackendFailurePolicy;
 import io.tollgate.internal.filter.FilterLifecycle;
+import io.tollgate.internal.http.BufferBudget;
 import io.tollgate.internal.http.BufferedRequest;
 import io.tollgate.internal.http.CapturingResponse;
 import io.tollgate.internal.http.ClientIpResolver;
+import io.tollgate.internal.http.FirstPass;
 import io.tollgate.internal.redis.BackendAccess;
 import io.tollgate.internal.redis.BoundedCall;
 import io.tollgate.internal.redis.FailoverWatch;
@@ -68,6 +70,10 @@ public final class SubmissionFlow {
     private final LocalSubmissionGuard localGuard;
     private final ClientIpResolver clientIps;
     private final DoubleSubmitResponses responses;
+    /** The bytes of bodies read ahead at once: maxBufferedBytes. */
+    private final BufferBudget buffers;
+    /** Marks a request decided by this filter (set by {@link #start}; a flow never started decides every pass). */
+    private FirstPass firstPass;
     private final LongAdder[] counts = new LongAdder[Verdict.values().length];
     private final AtomicLong nextStoreWarning = new AtomicLong();
     private final AtomicBoolean staleWarned = new AtomicBoolean();
@@ -98,6 +104,7 @@ public final class SubmissionFlow {
                 ? new LocalSubmissionGuard() : null;
         this.clientIps = settings.clientIpResolver();
         this.responses = new DoubleSubmitResponses(settings);
+        this.buffers = new BufferBudget(settings.maxBufferedBytes());
         for (int i = 0; i < counts.length; i++) {
             counts[i] = new LongAdder();
         }
@@ -111,6 +118,7 @@ public final class SubmissionFlow {
      */
     public void start(FilterLifecycle<DoubleSubmitSettings> runtime, FilterConfig config, Object mxbean)
             throws ServletException {
+        firstPass = new FirstPass("DoubleSubmitFilter", config.getFilterName());
         String unfit = replicasUnfit(RedissonVersions.singleServer(runtime.client().getConfig()), false);
         if (unfit == null) {
             runtime.ready(config, mxbean, this::connect);
@@ -224,10 +232,15 @@ public final class SubmissionFlow {
         private final long length;
         private final boolean readable;
         private final long bodyBytes;
+        private final BufferBudget buffers;
+        /** The bytes counted against maxBufferedBytes for this body, or -1: none (not read ahead). */
+        private long held = -1;
 
-        private Intake(Submission.Next next, String key, HttpServletRequest request, long maxBodyBytes) {
+        private Intake(Submission.Next next, String key, HttpServletRequest request, long maxBodyBytes,
+                BufferBudget buffers) {
             this.next = next;
             this.key = key;
+            this.buffers = buffers;
             String contentType = request.getContentType() == null ? ""
                     : request.getContentType().toLowerCase(Locale.ROOT);
             this.length = request.getContentLengthLong();
@@ -256,6 +269,16 @@ public final class SubmissionFlow {
         /** The bytes reading the body holds at most (its length, else maxBodyBytes). */
         public long bodyBytes() {
             return bodyBytes;
+        }
+
+        /** Whether the body is read ahead: it may be, and its bytes are counted within maxBufferedBytes. */
+        public boolean holdsBody() {
+            return held >= 0;
+        }
+
+        /** Gives back the body's bytes to maxBufferedBytes: now, or when the request completes if it went async. */
+        public void release(HttpServletRequest request) {
+            buffers.release(request, held);
         }
 
         /** Whether the body is a form ({@code getParameter} must be answered from what was read). */
@@ -288,24 +311,39 @@ public final class SubmissionFlow {
     }
 
     /**
-     * The first step, from the headers alone: not guarded (a method or path it skips, or no key header with
-     * {@code fingerprint=none}), a bad key header (answered 400 here), or guarded.
+     * The first step, from the headers alone: not guarded (a later pass of a request already decided, a method
+     * or path it skips, or no key header with {@code fingerprint=none}), answered here (a bad key header: 400;
+     * a keyed body with no room in maxBufferedBytes: 503), or guarded, its body's bytes counted when it is
+     * read ahead ({@link Intake#release} gives them back).
      */
     public Intake intake(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (settings.skips(request)) {
-            return new Intake(Submission.Next.PASS, null, request, settings.maxBodyBytes());
+        // a forward, include, async or error dispatch of a request already decided: never its own repeat
+        if ((firstPass != null && !firstPass.claim(request)) || settings.skips(request)) {
+            return intake(Submission.Next.PASS, null, request);
         }
         String key = request.getHeader(settings.keyHeader());
         if (key != null) {
             key = IdempotencyKey.parse(key);
             if (key == null) {
                 responses.invalidKey(response);
-                return new Intake(Submission.Next.ANSWERED, null, request, settings.maxBodyBytes());
+                return intake(Submission.Next.ANSWERED, null, request);
             }
         } else if (!settings.fingerprintBody()) {
-            return new Intake(Submission.Next.PASS, null, request, settings.maxBodyBytes());
+            return intake(Submission.Next.PASS, null, request);
         }
-        return new Intake(Submission.Next.RUN, key, request, settings.maxBodyBytes());
+        Intake in = intake(Submission.Next.RUN, key, request);
+        // bodies held at once stay within maxBufferedBytes: stalled uploads must not fill the heap
+        in.held = in.readable ? buffers.reserve(in.bodyBytes) : -1;
+        if (in.held < 0 && in.readable && in.keyed() && in.bodyBytes <= settings.maxBufferedBytes()) {
+            // read whenever there is room: unread now, it could not be compared with the first under its key
+            responses.bodyNotHeld(response);
+            return intake(Submission.Next.ANSWERED, null, request);
+        }
+        return in;
+    }
+
+    private Intake intake(Submission.Next next, String key, HttpServletRequest request) {
+        return new Intake(next, key, request, settings.maxBodyBytes(), buffers);
     }
 
     /**
@@ -372,14 +410,6 @@ public final class SubmissionFlow {
         }
         answer(response, claim, s);
         return s.then(Submission.Next.ANSWERED, false);
-    }
-
-    /**
-     * A keyed request whose body would be read, but {@code maxBufferedBytes} is in use now: answered 503 (its
-     * body is read for its fingerprint whenever there is room, so that every attempt under a key compares alike).
-     */
-    public void bodyNotHeld(HttpServletResponse response) throws IOException {
-        responses.bodyNotHeld(response);
     }
 
     /** Names the submission: its key, its client scope and a fresh owner id. */
