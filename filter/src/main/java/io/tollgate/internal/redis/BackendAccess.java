@@ -163,6 +163,17 @@ public final class BackendAccess {
     }
 
     /**
+     * A decision that is exact while Redis answers, and runs on this instance's own guard when it does not (a
+     * double-submit claim, whose {@code local} guard is already held when Redis is asked): under {@code local}
+     * a late call is waited on up to {@code maxWait} as {@link #decide}'s, but one that stays unanswered (or
+     * meets a Redis that looks hung) takes {@link Route#LOCAL}, not {@link Route#UNCONFIRMED}.
+     */
+    public <T> Answer<T> decideOrLocal(Supplier<? extends CompletionStage<T>> redisCall, Consumer<? super T> giveBack) {
+        Duration lateWait = policy == BackendFailurePolicy.LOCAL ? maxWait : backendTimeout;
+        return answer(call.call(redisCall, backendTimeout, lateWait, giveBack), false);
+    }
+
+    /**
      * A decision that must be exact while Redis is UP but may not be taken late (an outbound permit: its
      * period started when Redis granted it, so a permit that reaches the caller late would let a call reach
      * the provider outside the window it was counted in): under {@code local} a call without an answer within
@@ -173,21 +184,13 @@ public final class BackendAccess {
         return answer(call.call(redisCall, backendTimeout, giveBack), true);
     }
 
-    /**
-     * A decision that takes {@code onBackendFailure} as soon as {@code wait} passes, whatever the state (the
-     * double-submit claim, whose {@code local} guard is already held when Redis is asked).
-     */
-    public <T> Answer<T> decideWithin(Supplier<? extends CompletionStage<T>> redisCall, Duration wait,
-            Consumer<? super T> giveBack) {
-        return answer(call.call(redisCall, wait, giveBack), false);
-    }
-
     /** Redis's answer within {@code wait}, or null; not a decision, so not counted as one. */
     public <T> T await(Supplier<? extends CompletionStage<T>> redisCall, Duration wait, Consumer<? super T> giveBack) {
         BoundedCall.Result<T> result = call.call(redisCall, wait, giveBack);
         return result.answered() ? result.value() : null;
     }
 
+    /** @param exact whether a late call under {@code local} while Redis is UP is refused rather than local */
     private <T> Answer<T> answer(BoundedCall.Result<T> result, boolean exact) {
         if (result.answered()) {
             if (result.late()) {

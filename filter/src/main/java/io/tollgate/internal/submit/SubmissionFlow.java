@@ -377,10 +377,11 @@ public final class SubmissionFlow {
             responses.backendUnavailable(response);
             return s.then(Submission.Next.ANSWERED, false);
         }
-        // the local guard is already held: a late claim is not waited on past backendTimeout
-        BackendAccess.Answer<Claim> claimed = redis.decideWithin(
-                () -> shared.claim(s.id(), s.owner(), settings.lockLease()), settings.shared().backendTimeout(),
-                giveBack(s));
+        // exact while Redis answers: under local a late claim is waited for up to maxWait (the local guard, held
+        // meanwhile, answers this instance's repeats), since running it locally could run it on every instance;
+        // one that stays unanswered runs under the local guard
+        BackendAccess.Answer<Claim> claimed = redis.decideOrLocal(
+                () -> shared.claim(s.id(), s.owner(), settings.lockLease()), giveBack(s));
         Claim claim = claimed.value();
         if (claim != null && claim.state() == SubmissionState.IN_FLIGHT
                 && settings.mode() == DoubleSubmitSettings.Mode.REPLAY) {
