@@ -9,7 +9,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -17,7 +17,10 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** A {@code param:} key sees what the app sees (issue 19, item 6), on Jetty and Tomcat. */
+/**
+ * A {@code param:} key sees what the app sees (issue 19, item 6), on Jetty 12 and Tomcat 11, and on Tomcat 10.1
+ * (the filter pom's tomcat-10.1 run), whose answer to a malformed escape differs (it hands the app the next value).
+ */
 @ExtendWith(RedisExtension.class)
 class ParamKeyTest {
 
@@ -32,8 +35,12 @@ class ParamKeyTest {
         }
     }
 
+    static List<TestApp.Kind> containers() {
+        return TestApp.Kind.tested();
+    }
+
     @ParameterizedTest
-    @EnumSource(TestApp.Kind.class)
+    @MethodSource("containers")
     void aMalformedEscapeBeforeTheRealKeyIsNoFreshBudget(TestApp.Kind kind, RedisServer redis) throws Exception {
         try (TestApp app = kind.builder().filter(RateLimitApps.limiter(redis, "limits", "2/1m", "key", "param:api_key"))
                 .servlet("/*", new ApiKeyServlet()).start()) {
@@ -47,7 +54,7 @@ class ParamKeyTest {
             }
             System.out.println("ParamKeyTest " + kind + ": " + answers);
             // whatever the container makes of it (Tomcat 11 and Jetty 12 answer 400 when the app asks for the
-            // parameter; an older Tomcat hands the app REAL), a made-up escape never opens a new budget: the
+            // parameter; Tomcat 10.1 hands the app REAL), a made-up escape never opens a new budget: the
             // address's budget (2/1m) is spent, and the third request is rejected before it reaches the app
             assertEquals("429 429 ", statuses.substring(8), answers.toString());
         }

@@ -27,6 +27,21 @@ public abstract class TestApp implements AutoCloseable {
         public Builder builder() {
             return new Builder(this);
         }
+
+        /**
+         * The containers this run covers: all, or those {@code tollgate.test.containers} lists (the filter pom's
+         * tomcat-10.1 run re-runs tests on Tomcat 10.1 alone).
+         */
+        public static java.util.List<Kind> tested() {
+            String only = System.getProperty("tollgate.test.containers");
+            java.util.List<Kind> kinds = new ArrayList<>();
+            for (Kind kind : values()) {
+                if (only == null || java.util.Arrays.asList(only.split(",")).contains(kind.name())) {
+                    kinds.add(kind);
+                }
+            }
+            return kinds;
+        }
     }
 
     /** Thrown when the webapp did not start, with the container's reason (e.g. the filter's ServletException). */

@@ -12,7 +12,10 @@ import org.apache.tomcat.util.descriptor.web.FilterMap;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Embedded Tomcat 11. */
+/**
+ * Embedded Tomcat: 11, or the release the test classpath holds instead (the filter pom's tomcat-10.1 run), which
+ * must be the one {@code tollgate.test.tomcatVersion} names (so a run never passes on the wrong Tomcat).
+ */
 final class TomcatApp extends TestApp {
 
     private final Builder spec;
@@ -26,6 +29,11 @@ final class TomcatApp extends TestApp {
 
     @Override
     void doStart() throws Exception {
+        String expected = System.getProperty("tollgate.test.tomcatVersion");
+        String running = org.apache.catalina.util.ServerInfo.getServerInfo();
+        if (expected != null && !running.equals("Apache Tomcat/" + expected)) {
+            throw new IllegalStateException("the tests were to run on Tomcat " + expected + ", not " + running);
+        }
         Path base = newWorkDir("tomcat-");
         tomcat = new Tomcat();
         tomcat.setBaseDir(base.toString());
