@@ -6,6 +6,7 @@ import io.tollgate.testing.Http;
 import io.tollgate.testing.RedisExtension;
 import io.tollgate.testing.RedisServer;
 import io.tollgate.testing.Resp;
+import io.tollgate.testing.SubmitServlet;
 import io.tollgate.testing.TestApp;
 import jakarta.servlet.DispatcherType;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -24,8 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * One decision per request (issue 19, item 8): a filter mapped for FORWARD, INCLUDE, ASYNC and ERROR dispatches
- * decides on the request's first pass only, on Jetty and Tomcat.
+ * One decision per request (issue 19, item 8): a filter mapped for FORWARD, INCLUDE, ASYNC and ERROR dispatches,
+ * or mapped twice so that two of its {@code <filter-mapping>}s match one request, decides on the request's first
+ * pass only, on Jetty and Tomcat.
  */
 @ExtendWith(RedisExtension.class)
 class DispatchTest {
@@ -82,6 +84,69 @@ class DispatchTest {
             assertEquals(1, resp.keys(prefix + "*:done").size(), resp.keys(prefix + "*").toString());
             HttpResponse<String> repeat = Http.post(app.uri(path), "{\"amount\":42}", "Content-Type", "application/json");
             assertEquals(409, repeat.statusCode(), repeat.body());
+        }
+    }
+
+    /**
+     * One filter with two {@code <filter-mapping>}s that both match {@code /api/pay}: a second URL pattern, or
+     * the servlet's name. Jetty puts such a filter in the chain once per matching mapping; Tomcat once.
+     */
+    static Stream<Arguments> containersAndOverlappingMappings() {
+        List<Arguments> out = new ArrayList<>();
+        for (TestApp.Kind kind : TestApp.Kind.values()) {
+            out.add(Arguments.of(kind, "/api/pay"));
+            out.add(Arguments.of(kind, "servlet-name"));
+        }
+        return out.stream();
+    }
+
+    private static TestApp.Builder mappedTwice(TestApp.Kind kind, io.tollgate.testing.FilterSpec filter, String second,
+            SubmitServlet servlet) {
+        filter.urlPattern("/api/*");
+        if (second.equals("servlet-name")) {
+            filter.alsoMappedToServlet("servlet0");
+        } else {
+            filter.alsoMappedTo(second);
+        }
+        return kind.builder().filter(filter).servlet("/*", servlet);
+    }
+
+    @ParameterizedTest(name = "{0} /api/* and {1}")
+    @MethodSource("containersAndOverlappingMappings")
+    void aRateLimitMappedTwiceIsSpentOncePerRequest(TestApp.Kind kind, String second, RedisServer redis)
+            throws Exception {
+        SubmitServlet servlet = new SubmitServlet();
+        try (TestApp app = mappedTwice(kind, RateLimitApps.limiter(redis, "limits", "2/1m"), second, servlet).start()) {
+            HttpResponse<String> first = Http.get(app.uri("/api/pay"));
+            HttpResponse<String> secondRequest = Http.get(app.uri("/api/pay"));
+            HttpResponse<String> third = Http.get(app.uri("/api/pay"));
+            assertEquals(201, first.statusCode(), first.body());
+            assertTrue(first.headers().firstValue("RateLimit").orElse("").startsWith("\"api\";r=1;"),
+                    "the first request spent more than one permit: " + first.headers().map());
+            assertEquals(201, secondRequest.statusCode(), "the second request was rejected: " + secondRequest.body());
+            assertEquals(429, third.statusCode(), third.body());
+            assertEquals(2, servlet.runs());
+        }
+    }
+
+    @ParameterizedTest(name = "{0} /api/* and {1}")
+    @MethodSource("containersAndOverlappingMappings")
+    void aSubmitGuardMappedTwiceDecidesOncePerRequest(TestApp.Kind kind, String second, RedisServer redis)
+            throws Exception {
+        SubmitServlet servlet = new SubmitServlet();
+        String prefix = RedisExtension.uniquePrefix();
+        try (TestApp app = mappedTwice(kind, DoubleSubmitFilterTest.guard(redis, prefix), second, servlet).start();
+             Resp resp = redis.connect()) {
+            HttpResponse<String> first = Http.post(app.uri("/api/pay"), "{\"amount\":42}", "Content-Type",
+                    "application/json");
+            assertEquals(201, first.statusCode(), first.body());
+            assertEquals(1, servlet.runs());
+            Conditions.await(() -> resp.keys(prefix + "*:lock").size(), n -> n == 0, Duration.ofSeconds(5));
+            assertEquals(1, resp.keys(prefix + "*:done").size(), resp.keys(prefix + "*").toString());
+            HttpResponse<String> repeat = Http.post(app.uri("/api/pay"), "{\"amount\":42}", "Content-Type",
+                    "application/json");
+            assertEquals(409, repeat.statusCode(), repeat.body());
+            assertEquals(1, servlet.runs());
         }
     }
 }

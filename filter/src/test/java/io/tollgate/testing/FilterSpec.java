@@ -3,8 +3,10 @@ package io.tollgate.testing;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** A filter as web.xml declares it: a name, a class, init-params (strings, exactly as written) and a URL pattern. */
@@ -15,6 +17,10 @@ public final class FilterSpec {
     final Map<String, String> initParams = new LinkedHashMap<>();
     String urlPattern = "/*";
     EnumSet<DispatcherType> dispatchers = EnumSet.of(DispatcherType.REQUEST);
+    /** Further {@code <filter-mapping>}s of the same filter, each a URL pattern. */
+    final List<String> moreUrlPatterns = new ArrayList<>();
+    /** Further {@code <filter-mapping>}s of the same filter, each a {@code <servlet-name>}. */
+    final List<String> servletNames = new ArrayList<>();
 
     private FilterSpec(String name, Class<? extends Filter> type) {
         this.name = name;
@@ -37,6 +43,24 @@ public final class FilterSpec {
 
     public FilterSpec urlPattern(String pattern) {
         this.urlPattern = pattern;
+        return this;
+    }
+
+    /**
+     * One more {@code <filter-mapping>} of this filter, to a URL pattern (with the same dispatchers): a request
+     * both mappings match passes the filter's mapping twice, as web.xml lets an app write it.
+     */
+    public FilterSpec alsoMappedTo(String urlPattern) {
+        moreUrlPatterns.add(urlPattern);
+        return this;
+    }
+
+    /**
+     * One more {@code <filter-mapping>} of this filter, to a {@code <servlet-name>} (with the same dispatchers);
+     * the servlets of a {@link TestApp} are named {@code servlet0}, {@code servlet1}, ... in the order added.
+     */
+    public FilterSpec alsoMappedToServlet(String servletName) {
+        servletNames.add(servletName);
         return this;
     }
 

@@ -46,12 +46,24 @@ final class JettyApp extends TestApp {
                 holder.setInitParameter(e.getKey(), e.getValue());
             }
             context.addFilter(holder, f.urlPattern, EnumSet.copyOf(f.dispatchers));
+            for (String pattern : f.moreUrlPatterns) {
+                context.addFilter(holder, pattern, EnumSet.copyOf(f.dispatchers));
+            }
+            for (String servletName : f.servletNames) {
+                org.eclipse.jetty.ee10.servlet.FilterMapping mapping = new org.eclipse.jetty.ee10.servlet.FilterMapping();
+                mapping.setFilterName(f.name);
+                mapping.setServletName(servletName);
+                mapping.setDispatcherTypes(EnumSet.copyOf(f.dispatchers));
+                context.getServletHandler().addFilterMapping(mapping);
+            }
         }
-        spec.servlets.forEach((pattern, servlet) -> {
-            ServletHolder holder = new ServletHolder(servlet);
+        int i = 0;
+        for (Map.Entry<String, jakarta.servlet.http.HttpServlet> e : spec.servlets.entrySet()) {
+            ServletHolder holder = new ServletHolder(e.getValue());
+            holder.setName("servlet" + (i++)); // as TomcatApp names them (servlet-name filter mappings)
             holder.setAsyncSupported(true);
-            context.addServlet(holder, pattern);
-        });
+            context.addServlet(holder, e.getKey());
+        }
         if (!spec.errorPages.isEmpty()) {
             org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler errors = new org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler();
             spec.errorPages.forEach(errors::addErrorPage);

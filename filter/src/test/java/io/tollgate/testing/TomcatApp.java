@@ -71,6 +71,20 @@ final class TomcatApp extends TestApp {
             map.addURLPattern(f.urlPattern);
             f.dispatchers.forEach(d -> map.setDispatcher(d.name()));
             context.addFilterMap(map);
+            for (String pattern : f.moreUrlPatterns) {
+                FilterMap more = new FilterMap();
+                more.setFilterName(f.name);
+                more.addURLPattern(pattern);
+                f.dispatchers.forEach(d -> more.setDispatcher(d.name()));
+                context.addFilterMap(more);
+            }
+            for (String servletName : f.servletNames) {
+                FilterMap more = new FilterMap();
+                more.setFilterName(f.name);
+                more.addServletName(servletName);
+                f.dispatchers.forEach(d -> more.setDispatcher(d.name()));
+                context.addFilterMap(more);
+            }
         }
         spec.errorPages.forEach((status, location) -> {
             org.apache.tomcat.util.descriptor.web.ErrorPage page = new org.apache.tomcat.util.descriptor.web.ErrorPage();
