@@ -75,16 +75,18 @@ public final class SubmissionFlow {
     /** Marks a request decided by this filter (set by {@link #start}; a flow never started decides every pass). */
     private FirstPass firstPass;
     private final LongAdder[] counts = new LongAdder[Verdict.values().length];
-    private final AtomicLong nextStoreWarning = new AtomicLong();
+    private final RepeatedWarning storeWarning;
     private final AtomicBoolean staleWarned = new AtomicBoolean();
     private volatile java.util.function.BooleanSupplier afterFailover = () -> false;
     /** Notices failovers of a replicated Redis (null on a single server, or before {@link #watchFailovers}). */
     private volatile FailoverWatch failovers;
     private final LongAdder staleCompletions = new LongAdder();
     private final AtomicLong leaseOverruns = new AtomicLong();
-    private final AtomicLong nextLeaseWarning = new AtomicLong();
-    /** How often the lease-overrun WARN may repeat. */
+    private final RepeatedWarning leaseWarning;
+    /** How often the lease-overrun WARN may repeat, for as long as requests outlive their locks. */
     static final long LEASE_WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** How often the failed-store WARN may repeat. */
+    static final long STORE_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /**
      * @param shared    the guard every instance shares (Redis)
@@ -94,6 +96,14 @@ public final class SubmissionFlow {
      */
     public SubmissionFlow(DoubleSubmitSettings settings, SubmissionGuard shared, StorageBudget storage,
             BackendAccess redis, String logPrefix) {
+        this(settings, shared, storage, redis, logPrefix, System::nanoTime);
+    }
+
+    /** As above, with the clock of the repeated WARNs (tests move it instead of sleeping). */
+    SubmissionFlow(DoubleSubmitSettings settings, SubmissionGuard shared, StorageBudget storage,
+            BackendAccess redis, String logPrefix, java.util.function.LongSupplier nanoTime) {
+        this.leaseWarning = new RepeatedWarning(LEASE_WARNING_INTERVAL_NANOS, nanoTime);
+        this.storeWarning = new RepeatedWarning(STORE_WARNING_INTERVAL_NANOS, nanoTime);
         this.settings = settings;
         this.shared = shared;
         this.redisGuard = shared instanceof RedisSubmissionGuard ? (RedisSubmissionGuard) shared : null;
@@ -218,6 +228,11 @@ public final class SubmissionFlow {
     /** Completions refused because a later claim of the same submission had already completed (fencing). */
     public long staleCompletions() {
         return staleCompletions.sum();
+    }
+
+    /** Requests that outlived their lock (the completion found it gone), so far. */
+    long leaseOverruns() {
+        return leaseOverruns.get();
     }
 
     private void counted(Verdict answer) {
@@ -543,11 +558,8 @@ public final class SubmissionFlow {
             }
             if (cause instanceof IllegalMonitorStateException) {
                 long overruns = leaseOverruns.incrementAndGet();
-                long now = System.nanoTime();
-                long next = nextLeaseWarning.get();
                 // again at most once a minute, for as long as it happens: not once per filter lifetime
-                if ((overruns == 1 || now - next >= 0)
-                        && nextLeaseWarning.compareAndSet(next, now + LEASE_WARNING_INTERVAL_NANOS)) {
+                if (leaseWarning.due()) {
                     LOG.warn("{} a request outlived its lock (lockLease {}; {} so far): raise lockLease above the"
                             + " longest request this filter guards, or a repeat may run while the first still does",
                             logPrefix, settings.lockLease(), overruns);
@@ -561,9 +573,7 @@ public final class SubmissionFlow {
                     LOG.debug("{} could not release a lock either (it ends with lockLease): {}", logPrefix, again.toString());
                 }
             });
-            long now = System.nanoTime();
-            long next = nextStoreWarning.get();
-            if (now - next >= 0 && nextStoreWarning.compareAndSet(next, now + TimeUnit.SECONDS.toNanos(10))) {
+            if (storeWarning.due()) {
                 LOG.warn("{} could not store the record of a request (lock released, so a repeat runs again): {}",
                         logPrefix, cause.toString());
             }

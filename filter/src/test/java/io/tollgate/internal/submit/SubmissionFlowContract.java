@@ -39,6 +39,11 @@ abstract class SubmissionFlowContract {
     private final Map<String, Long> stored = new TreeMap<>();
 
     SubmissionFlow flow(String... initParams) {
+        return flow(System::nanoTime, initParams);
+    }
+
+    /** A flow whose repeated WARNs follow {@code nanoTime}. */
+    SubmissionFlow flow(java.util.function.LongSupplier nanoTime, String... initParams) {
         StubFilterConfig config = StubFilterConfig.filter("orders").initParam("keyPrefix", prefix());
         for (int i = 0; i < initParams.length; i += 2) {
             config.initParam(initParams[i], initParams[i + 1]);
@@ -52,7 +57,7 @@ abstract class SubmissionFlowContract {
             return CompletableFuture.completedFuture(true);
         };
         return new SubmissionFlow(settings, sharedGuard(), budget, new BackendAccess("test",
-                settings.shared().onBackendFailure(), Duration.ofSeconds(5), Duration.ofSeconds(5)), "test");
+                settings.shared().onBackendFailure(), Duration.ofSeconds(5), Duration.ofSeconds(5)), "test", nanoTime);
     }
 
     static HttpServletRequest post(String path, String key) {
