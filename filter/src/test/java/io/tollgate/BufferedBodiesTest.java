@@ -184,6 +184,119 @@ class BufferedBodiesTest {
         }
     }
 
+    /**
+     * An async upload: it goes async with the request it was given ({@code startAsync(request, response)}, which
+     * keeps the filter's buffered body reachable) and reads the body on its own thread once the test lets it (as
+     * an upload handed to a slow backend would), so every request is held at once.
+     */
+    static final class HeldUploadServlet extends jakarta.servlet.http.HttpServlet {
+        private static final long serialVersionUID = 1L;
+        final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+        /** Requests that reached it with their body read by the filter. */
+        final java.util.concurrent.atomic.AtomicInteger buffered = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        private final ExecutorService completer = Executors.newCachedThreadPool();
+
+        @Override
+        protected void service(jakarta.servlet.http.HttpServletRequest req, jakarta.servlet.http.HttpServletResponse resp) {
+            jakarta.servlet.AsyncContext async = req.startAsync(req, resp);
+            async.setTimeout(120_000);
+            held.incrementAndGet();
+            if (req instanceof io.tollgate.internal.http.BufferedRequest) {
+                buffered.incrementAndGet();
+            }
+            completer.execute(() -> {
+                try {
+                    release.await(120, TimeUnit.SECONDS);
+                    long read = async.getRequest().getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                    async.getResponse().getWriter().write("read " + read);
+                } catch (InterruptedException | java.io.IOException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    async.complete();
+                }
+            });
+        }
+
+        @Override
+        public void destroy() {
+            release.countDown();
+            completer.shutdownNow();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestApp.Kind.class)
+    void fortyAsyncUploadsHeldAtOnceHoldAtMostMaxBufferedBytes(TestApp.Kind kind, RedisServer redis) throws Exception {
+        // 40 different 4 MB bodies, each read whole by the filter when it fits (maxBodyBytes=8MB), then held by an
+        // async servlet: were each body's bytes given back when its thread returned, all 40 (160 MiB) would be
+        // buffered and in the heap at once; counted until completion, 16 fit in maxBufferedBytes=64MB and the
+        // other 24 pass unread (their bytes wait in the connection until the servlet reads them)
+        HeldUploadServlet servlet = new HeldUploadServlet();
+        ExecutorService writers = Executors.newFixedThreadPool(40);
+        List<Socket> sockets = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (TestApp app = kind.builder().filter(DoubleSubmitFilterTest.guard(redis, RedisExtension.uniquePrefix(),
+                "maxBodyBytes", "8MB", "maxBufferedBytes", "64MB")).servlet("/*", servlet).start()) {
+            try {
+                long before = usedHeapAfterGc();
+                // one after another, each held before the next is sent: a body given back early would make room
+                for (int i = 0; i < 40; i++) {
+                    String path = "/upload/" + i; // a different submission each: none is a repeat of another
+                    writers.execute(() -> {
+                        try {
+                            sockets.add(RawHttp.stall(app.port(), path, 4L * MB, 4 * MB, "Content-Type",
+                                    "application/octet-stream"));
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+                    int sent = i + 1;
+                    Conditions.await(servlet.held::get, n -> n == sent, Duration.ofSeconds(30));
+                }
+                long held = usedHeapAfterGc() - before;
+                // what one 4 MiB body costs the heap: under G1 an array of half a region or more takes whole regions
+                // (with 4 MiB regions, two: 8 MiB), so the bound is stated in heap as 16 such arrays
+                long perBody = heapPerArray(4L * MB);
+                long bound = 16 * perBody;
+                System.out.println("BufferedBodiesTest " + kind + ": 40 async uploads of 4 MiB held at once, "
+                        + servlet.buffered.get() + " with their body buffered (maxBufferedBytes 64MB), hold " + (held >> 20)
+                        + " MiB of heap; 16 bodies take " + (bound >> 20) + " MiB (" + (perBody >> 20)
+                        + " MiB each, G1 region " + (g1RegionBytes() >> 20) + " MiB)");
+                assertEquals(16, servlet.buffered.get(), "bodies buffered at once");
+                // plus 32 MiB for what 40 held requests cost besides their bodies (the containers' connection buffers
+                // and request objects: 5 MiB on Jetty, 16 MiB on Tomcat measured with 2 bodies buffered); 40 bodies
+                // (320 MiB with 8 MiB each) when a body was counted only until its thread returned
+                assertTrue(held <= bound + 32L * MB, "held " + (held >> 20) + " MiB");
+            } finally {
+                // before the container stops: the servlets read the rest of the bodies, every upload ends
+                servlet.release.countDown();
+                writers.shutdown();
+                writers.awaitTermination(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            servlet.release.countDown();
+            for (Socket s : sockets) {
+                s.close();
+            }
+            writers.shutdownNow();
+        }
+    }
+
+    /** The heap an array of {@code bytes} takes: whole regions under G1 from half a region up, else its size. */
+    static long heapPerArray(long bytes) {
+        long size = bytes + 16; // the array's header
+        long region = g1RegionBytes();
+        return region == 0 || size < region / 2 ? size : (size + region - 1) / region * region;
+    }
+
+    /** G1's region size, or 0 under another collector. */
+    static long g1RegionBytes() {
+        com.sun.management.HotSpotDiagnosticMXBean vm =
+                ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+        return vm.getVMOption("UseG1GC").getValue().equals("true")
+                ? Long.parseLong(vm.getVMOption("G1HeapRegionSize").getValue()) : 0;
+    }
+
     private static long usedHeapAfterGc() throws InterruptedException {
         for (int i = 0; i < 3; i++) {
             System.gc();
