@@ -158,7 +158,7 @@ public final class DoubleSubmitFilter implements Filter {
         runtime = FilterLifecycle.start(config, "DoubleSubmitFilter", LOG, DoubleSubmitSettings.NAMES,
                 DoubleSubmitSettings::parse);
         settings = runtime.settings();
-        flow = SubmissionFlow.onRedis(settings, runtime.client(), runtime.redis(), runtime.logPrefix());
+        flow = SubmissionFlow.onRedis(settings, runtime.client(), runtime.redis());
         try {
             flow.start(runtime, config, new DoubleSubmitMetrics(runtime.redis(), settings.toString(), flow::count,
                     flow::staleCompletions, flow::failovers));

@@ -284,6 +284,11 @@ public final class BackendAccess {
         call.stop();
     }
 
+    /** What this component's log lines start with: {@code Tollgate RateLimitFilter [api]}. */
+    public String logPrefix() {
+        return logPrefix;
+    }
+
     /** How long a call is waited on before it counts as late. */
     public Duration backendTimeout() {
         return backendTimeout;

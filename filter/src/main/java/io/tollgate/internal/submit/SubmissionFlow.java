@@ -91,17 +91,17 @@ public final class SubmissionFlow {
     /**
      * @param shared    the guard every instance shares (Redis)
      * @param storage   the per-client bound of stored responses
-     * @param redis     the bounded path to the shared guard, and the route a claim takes without it
-     * @param logPrefix the filter's log prefix
+     * @param redis     the bounded path to the shared guard, and the route a claim takes without it (its
+     *                  log prefix is the flow's)
      */
     public SubmissionFlow(DoubleSubmitSettings settings, SubmissionGuard shared, StorageBudget storage,
-            BackendAccess redis, String logPrefix) {
-        this(settings, shared, storage, redis, logPrefix, System::nanoTime);
+            BackendAccess redis) {
+        this(settings, shared, storage, redis, System::nanoTime);
     }
 
     /** As above, with the clock of the repeated WARNs (tests move it instead of sleeping). */
     SubmissionFlow(DoubleSubmitSettings settings, SubmissionGuard shared, StorageBudget storage,
-            BackendAccess redis, String logPrefix, java.util.function.LongSupplier nanoTime) {
+            BackendAccess redis, java.util.function.LongSupplier nanoTime) {
         this.leaseWarning = new RepeatedWarning(LEASE_WARNING_INTERVAL_NANOS, nanoTime);
         this.storeWarning = new RepeatedWarning(STORE_WARNING_INTERVAL_NANOS, nanoTime);
         this.settings = settings;
@@ -109,7 +109,7 @@ public final class SubmissionFlow {
         this.redisGuard = shared instanceof RedisSubmissionGuard ? (RedisSubmissionGuard) shared : null;
         this.storage = storage;
         this.redis = redis;
-        this.logPrefix = logPrefix;
+        this.logPrefix = redis.logPrefix();
         this.localGuard = settings.shared().onBackendFailure() == BackendFailurePolicy.LOCAL
                 ? new LocalSubmissionGuard() : null;
         this.clientIps = settings.clientIpResolver();
@@ -174,15 +174,14 @@ public final class SubmissionFlow {
     }
 
     /** The flow on Redis: the shared guard and the per-client storage bound on {@code client}. */
-    public static SubmissionFlow onRedis(DoubleSubmitSettings settings, RedissonClient client, BackendAccess redis,
-            String logPrefix) {
+    public static SubmissionFlow onRedis(DoubleSubmitSettings settings, RedissonClient client, BackendAccess redis) {
         // WAIT gets half of backendTimeout, so that its answer (and the release of an unacknowledged claim)
         // arrives within it
         RedisSubmissionGuard guard = new RedisSubmissionGuard(client, settings.replicaAcks(),
                 settings.shared().backendTimeout().dividedBy(2));
         ClientStorage storage = new ClientStorage(client, settings.shared().keyPrefix(),
                 settings.maxStoredBytesPerClient());
-        SubmissionFlow flow = new SubmissionFlow(settings, guard, storage, redis, logPrefix);
+        SubmissionFlow flow = new SubmissionFlow(settings, guard, storage, redis);
         flow.watchFailovers(client);
         return flow;
     }

@@ -57,7 +57,7 @@ abstract class SubmissionFlowContract {
             return CompletableFuture.completedFuture(true);
         };
         return new SubmissionFlow(settings, sharedGuard(), budget, new BackendAccess("test",
-                settings.shared().onBackendFailure(), Duration.ofSeconds(5), Duration.ofSeconds(5)), "test", nanoTime);
+                settings.shared().onBackendFailure(), Duration.ofSeconds(5), Duration.ofSeconds(5)), nanoTime);
     }
 
     static HttpServletRequest post(String path, String key) {
