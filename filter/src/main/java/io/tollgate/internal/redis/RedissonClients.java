@@ -8,7 +8,9 @@ import jakarta.servlet.ServletContext;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.BaseConfig;
+import org.redisson.config.BaseMasterSlaveServersConfig;
 import org.redisson.config.Config;
+import org.redisson.config.SingleServerConfig;
 import org.redisson.connection.ServiceManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +25,7 @@ import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import java.io.StringReader;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.HashSet;
@@ -348,16 +351,13 @@ public final class RedissonClients {
         if (settings.redissonConfig() == null) {
             Config config = new Config();
             config.setLazyInitialization(true);
-            // a filter needs few threads: Redisson's defaults (32 I/O + 16 worker threads) are sized for an app
-            int cores = Runtime.getRuntime().availableProcessors();
-            config.setNettyThreads(Math.max(4, 2 * cores));
-            config.setThreads(Math.max(2, cores));
-            config.useSingleServer()
+            SingleServerConfig single = config.useSingleServer()
                     .setAddress(settings.redisAddress())
                     .setDatabase(settings.database())
                     .setTimeout(timeout)
                     .setConnectTimeout(connectTimeout)
                     .setRetryAttempts(0);
+            leanPool(config, single, Collections.emptySet(), Collections.emptySet());
             return config;
         }
         String yaml = ConfigResource.read(context, settings.redissonConfig());
@@ -388,7 +388,61 @@ public final class RedissonClients {
         if (!server.contains("connectTimeout")) {
             servers.setConnectTimeout(connectTimeout);
         }
+        leanPool(config, servers, top, server);
         return config;
+    }
+
+    /** Connections per Redis node that Tollgate's own client opens at start-up and keeps while idle. */
+    static final int MINIMUM_IDLE = 2;
+    /** Redisson's I/O threads ({@code nettyThreads}) of Tollgate's own client. */
+    static final int NETTY_THREADS = 4;
+    /** Redisson's worker threads ({@code threads}) of Tollgate's own client. */
+    static final int WORKER_THREADS = 2;
+
+    /**
+     * The small pool of Tollgate's own client, wherever the user's YAML does not size it: {@value #MINIMUM_IDLE}
+     * connections per node at start-up and while idle, none kept for pub/sub (only a replay-mode wait
+     * subscribes, and opens its connection then), {@value #NETTY_THREADS} I/O and {@value #WORKER_THREADS}
+     * worker threads whatever the core count. Redisson's defaults (24 idle connections and 1 for pub/sub,
+     * 32 + 16 threads) are sized for an application, and twenty webapps on one server each kept them.
+     *
+     * <p>The pool's maximum stays Redisson's (64): a
+     * burst opens more connections asynchronously, and they close again after {@code idleConnectionTimeout}.
+     * Below 10 Redisson shares a connection between the commands in flight (it gives it back once a command
+     * is written), and takes the most recently given back first: one slow or black-holed connection then
+     * delays nearly every call past {@code backendTimeout}, where with 10 or more it delays only the command
+     * it carries. A small minimum also lets start-up succeed while some new connections are slow: Redisson
+     * opens the minimum one after another and fails the whole start if they are not all up within {@code
+     * connectTimeout} each; with two, a trial a second soon meets two healthy ones (docs/deployment.md,
+     * "Redis connections").
+     */
+    private static void leanPool(Config config, BaseConfig<?> servers, Set<String> top, Set<String> server) {
+        if (!top.contains("threads")) {
+            config.setThreads(WORKER_THREADS);
+        }
+        if (!top.contains("nettyThreads")) {
+            config.setNettyThreads(NETTY_THREADS);
+        }
+        if (servers instanceof SingleServerConfig) {
+            SingleServerConfig single = (SingleServerConfig) servers;
+            if (!server.contains("connectionMinimumIdleSize")) {
+                single.setConnectionMinimumIdleSize(Math.min(MINIMUM_IDLE, single.getConnectionPoolSize()));
+            }
+            if (!server.contains("subscriptionConnectionMinimumIdleSize")) {
+                single.setSubscriptionConnectionMinimumIdleSize(0);
+            }
+        } else if (servers instanceof BaseMasterSlaveServersConfig) {
+            BaseMasterSlaveServersConfig<?> nodes = (BaseMasterSlaveServersConfig<?>) servers;
+            if (!server.contains("masterConnectionMinimumIdleSize")) {
+                nodes.setMasterConnectionMinimumIdleSize(Math.min(MINIMUM_IDLE, nodes.getMasterConnectionPoolSize()));
+            }
+            if (!server.contains("slaveConnectionMinimumIdleSize")) {
+                nodes.setSlaveConnectionMinimumIdleSize(Math.min(MINIMUM_IDLE, nodes.getSlaveConnectionPoolSize()));
+            }
+            if (!server.contains("subscriptionConnectionMinimumIdleSize")) {
+                nodes.setSubscriptionConnectionMinimumIdleSize(0);
+            }
+        }
     }
 
     /** The keys the YAML sets at top level and in its servers section, without building any object. */
