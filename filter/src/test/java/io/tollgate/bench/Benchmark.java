@@ -64,6 +64,9 @@ public final class Benchmark {
     private static final String OFF = "-off";
     private static final String TWO_IN_FLIGHT = "-if2";
     private static final String CAP_32 = "-cap32";
+    /** The client as Tollgate configured its own before the lean pool (Redisson's 24 idle connections). */
+    private static final String PREVIOUS_POOL = "-r24";
+    private static final List<String> POOL_COMPARED = List.of(BARE, ONE_LIMIT, TOKEN_BUCKET, GLOBAL, TB_GLOBAL);
     /** Combining off: the engines called directly, one call per request, as before HotKeyCombiner. */
     private static final Map<String, String> COMBINING_OFF = Map.of(HotKeyCombiner.MAX_BATCH_PROPERTY, "1");
 
@@ -119,6 +122,12 @@ public final class Benchmark {
                     b.initParams(), false, false, Map.of(HotKeyCombiner.MAX_IN_FLIGHT_PROPERTY, "2")));
             v.add(new Variant(base + CAP_32, b.description() + ", at most 32 requests per call", b.filter(),
                     b.initParams(), false, false, Map.of(HotKeyCombiner.MAX_BATCH_PROPERTY, "32")));
+        }
+        // the bare filter and the four policies the lean pool must not slow, on the client Tollgate had before it
+        for (String base : POOL_COMPARED) {
+            Variant b = v.stream().filter(x -> x.name().equals(base)).findFirst().orElseThrow();
+            v.add(new Variant(base + PREVIOUS_POOL, b.description() + ", Redisson's pool (24 idle, previous threads)",
+                    b.filter(), b.initParams(), false, false));
         }
         v.add(new Variant(BARE_FLOOD, "bare RRateLimiter 100/1m, every connection one client",
                 BareRateLimitFilter.class, Map.of("limits", "100/1m"), false, true));
@@ -215,7 +224,9 @@ public final class Benchmark {
         });
         if (v.filter() != null) {
             CountingRedisson client = v.initParams().containsKey(DoubleSubmitFilter.PARAM_REPLICA_ACKS)
-                    ? CountingRedisson.masterSlave(redisUrl, replicaUrl) : new CountingRedisson(redisUrl);
+                    ? CountingRedisson.masterSlave(redisUrl, replicaUrl)
+                    : v.name().endsWith(PREVIOUS_POOL) ? CountingRedisson.previousPool(redisUrl)
+                    : new CountingRedisson(redisUrl);
             clients.put(v.name(), client);
             context.setAttribute(Tollgate.REDISSON_ATTRIBUTE, client.client());
             FilterHolder holder = new FilterHolder(v.filter());
@@ -338,6 +349,7 @@ public final class Benchmark {
                 floodRate >= 2);
         target("one hot global key req/s vs per-client keys (rl-1)", Table.ratio(hot), ">= 0.90x", hot >= 0.9);
         hotKeys(t);
+        pools(t);
         Tally submit = t.get(SUBMIT);
         double submitTrips = submit.perRequest(submit.roundTrips);
         // every POST of the variant is a first request: claim.lua, then complete.lua after the response
@@ -398,8 +410,39 @@ public final class Benchmark {
         }
     }
 
+    /**
+     * Tollgate's lean default pool against the client it had before (Redisson's pool, 24 idle connections):
+     * each policy's req/s as a ratio to bare tryAcquire() on the same kind of client, in this run.
+     */
+    private void pools(Map<String, Tally> t) {
+        out.println();
+        out.println("  Tollgate's default pool (2 idle, at most 64, 4 + 2 threads) against Redisson's (24 idle, -r24),"
+                + " req/s and x bare tryAcquire() on the same pool:");
+        Table pools = new Table("variant", "req/s", "x bare", "-r24 req/s", "-r24 x bare", "ratio lean / r24");
+        Tally bare = t.get(BARE);
+        Tally bareBefore = t.get(BARE + PREVIOUS_POOL);
+        for (String name : POOL_COMPARED) {
+            Tally x = t.get(name);
+            Tally before = t.get(name + PREVIOUS_POOL);
+            double ratio = x.perSecond() / bare.perSecond();
+            double ratioBefore = before.perSecond() / bareBefore.perSecond();
+            pools.row("  " + name, Table.num(x.perSecond()), Table.ratio(ratio), Table.num(before.perSecond()),
+                    Table.ratio(ratioBefore), Table.ratio(ratio / ratioBefore));
+        }
+        pools.print(out);
+        out.println();
+        for (String name : List.of(GLOBAL, TB_GLOBAL, ONE_LIMIT, TOKEN_BUCKET)) {
+            double ratio = t.get(name).perSecond() / bare.perSecond();
+            double ratioBefore = t.get(name + PREVIOUS_POOL).perSecond() / bareBefore.perSecond();
+            target(name + " x bare, lean pool vs Redisson's", Table.ratio(ratio / ratioBefore), ">= 0.95x",
+                    ratio >= 0.95 * ratioBefore);
+        }
+        target("bare tryAcquire() req/s, lean pool vs Redisson's", Table.ratio(bare.perSecond()
+                / bareBefore.perSecond()), "reported", true);
+    }
+
     private static String baseOf(String name) {
-        for (String suffix : List.of(OFF, TWO_IN_FLIGHT, CAP_32)) {
+        for (String suffix : List.of(OFF, TWO_IN_FLIGHT, CAP_32, PREVIOUS_POOL)) {
             if (name.endsWith(suffix)) {
                 return name.substring(0, name.length() - suffix.length());
             }

@@ -27,12 +27,27 @@ final class CountingRedisson implements AutoCloseable {
     private final RedissonClient client;
 
     CountingRedisson(String redisUrl) {
-        this(Map.of(Tollgate.PARAM_REDIS_ADDRESS, redisUrl));
+        this(Map.of(Tollgate.PARAM_REDIS_ADDRESS, redisUrl), false);
     }
 
-    private CountingRedisson(Map<String, String> initParams) {
+    /**
+     * Tollgate's client before its lean pool, for the same-run comparison: Redisson's pool (24 idle connections
+     * and 1 for pub/sub, at most 64) and the thread counts it had then ({@code max(4, 2 x cores)} I/O,
+     * {@code max(2, cores)} workers); everything else as Tollgate configures its own.
+     */
+    static CountingRedisson previousPool(String redisUrl) {
+        return new CountingRedisson(Map.of(Tollgate.PARAM_REDIS_ADDRESS, redisUrl), true);
+    }
+
+    private CountingRedisson(Map<String, String> initParams, boolean previousPool) {
         FilterParams params = FilterParams.read(new InitParams(initParams), "Benchmark", List.of(), SharedSettings.NAMES);
         Config config = RedissonClients.config(null, SharedSettings.parse(params));
+        if (previousPool) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            config.setNettyThreads(Math.max(4, 2 * cores));
+            config.setThreads(Math.max(2, cores));
+            config.useSingleServer().setConnectionMinimumIdleSize(24).setSubscriptionConnectionMinimumIdleSize(1);
+        }
         config.setNettyHook(counter);
         client = Redisson.create(config);
     }
@@ -45,12 +60,11 @@ final class CountingRedisson implements AutoCloseable {
         try {
             java.nio.file.Path yaml = java.nio.file.Files.createTempFile("tollgate-bench-", ".yaml");
             yaml.toFile().deleteOnExit();
-            // the thread counts Tollgate gives its own single-server client, so that only the topology differs
-            int cores = Runtime.getRuntime().availableProcessors();
-            java.nio.file.Files.writeString(yaml, "threads: " + Math.max(2, cores) + "\nnettyThreads: "
-                    + Math.max(4, 2 * cores) + "\nmasterSlaveServersConfig:\n  masterAddress: \"" + masterUrl
+            // no sizes or thread counts: Tollgate's defaults, as for its single-server client, so that only the
+            // topology differs
+            java.nio.file.Files.writeString(yaml, "masterSlaveServersConfig:\n  masterAddress: \"" + masterUrl
                     + "\"\n  slaveAddresses:\n    - \"" + replicaUrl + "\"\n");
-            return new CountingRedisson(Map.of(Tollgate.PARAM_REDISSON_CONFIG, "file:" + yaml));
+            return new CountingRedisson(Map.of(Tollgate.PARAM_REDISSON_CONFIG, "file:" + yaml), false);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -341,8 +341,8 @@ public final class RedissonClients {
     /**
      * Tollgate's client settings: a response timeout of {@code maxWait} (a late answer is still waited for
      * while Redis is up, so the client must not drop it at {@code backendTimeout}), no retries (a retried
-     * acquisition could take two permits) and lazy initialisation. A {@code redissonConfig} file keeps
-     * whatever it sets itself.
+     * acquisition could take two permits), lazy initialisation and a small pool (see {@code leanPool}). A
+     * {@code redissonConfig} file keeps whatever it sets itself.
      */
     public static Config config(ServletContext context, SharedSettings settings) {
         int timeout = (int) settings.maxWait().toMillis();
