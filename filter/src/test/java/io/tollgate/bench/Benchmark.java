@@ -36,7 +36,10 @@ import java.util.regex.Pattern;
  * <p>Run from the repository root (loopback only; starts and stops its own redis-server and Jetty):
  * <pre>mvn -q -pl filter -Pbench test-compile exec:java</pre>
  * Options (system properties): {@code -Dbench.seconds=3} per measured run, {@code -Dbench.rounds=3},
- * {@code -Dbench.connections=32}, {@code -Dbench.warmup=2} seconds per variant before the rounds. Every
+ * {@code -Dbench.connections=32}, {@code -Dbench.warmup=2} seconds per variant before the rounds,
+ * {@code -Dbench.variants=rl-global,rl-global-off} to run only these variants (and {@code none} and
+ * {@code floor}, which every ratio needs; the report is then the main and hot-key tables: no targets, no
+ * memory figures). Every
  * round runs every variant once, in the same order (A B C … A B C …), so a slow patch of a shared machine
  * spreads over all of them. With the defaults a run takes about two minutes.
  *
@@ -74,6 +77,8 @@ public final class Benchmark {
     private final int rounds = Integer.getInteger("bench.rounds", 3);
     private final int connections = Integer.getInteger("bench.connections", 32);
     private final double warmup = Double.parseDouble(System.getProperty("bench.warmup", "2"));
+    /** The variants to run (with none and floor); empty: all. */
+    private final List<String> only = selected(System.getProperty("bench.variants", ""));
     private final PrintStream out = System.out;
 
     public static void main(String[] args) throws Exception {
@@ -148,6 +153,20 @@ public final class Benchmark {
         return p;
     }
 
+    private static List<String> selected(String names) {
+        List<String> out = new ArrayList<>();
+        for (String name : names.split(",")) {
+            if (!name.isBlank()) {
+                out.add(name.trim());
+            }
+        }
+        if (!out.isEmpty()) {
+            out.add(0, FLOOR);
+            out.add(0, NONE);
+        }
+        return out;
+    }
+
     private void run() throws Exception {
         long began = System.nanoTime();
         try (RedisServer redis = RedisServer.startNew("--repl-diskless-sync-delay", "0");
@@ -158,6 +177,14 @@ public final class Benchmark {
                     java.time.Duration.ofSeconds(30));
             replicaUrl = replica.url();
             List<Variant> variants = variants(redis.url());
+            if (!only.isEmpty()) {
+                List<String> unknown = new ArrayList<>(only);
+                variants.forEach(v -> unknown.remove(v.name()));
+                if (!unknown.isEmpty()) {
+                    throw new IllegalArgumentException("bench.variants names unknown variants " + unknown);
+                }
+                variants.removeIf(v -> !only.contains(v.name()));
+            }
             Map<String, CountingRedisson> clients = new LinkedHashMap<>();
             Server jetty = new Server();
             try {
@@ -177,18 +204,24 @@ public final class Benchmark {
                 jetty.stop();
                 clients.values().forEach(CountingRedisson::close);
             }
-            out.println();
-            out.println("Redis memory of one client's limiter, one-limit policy (10000/1h), MEMORY USAGE SAMPLES 0:");
-            try (CountingRedisson client = new CountingRedisson(redis.url())) {
-                LimiterMemory.measure(client.client(), admin).print(out);
-                out.println();
-                out.println("algorithm=token-bucket: one key per client whatever the count; many clients"
-                        + " (INFO memory used_memory grown, total / per client):");
-                LimiterMemory.tokenBucket(client.client(), admin).print(out);
+            if (only.isEmpty()) { // a selection measures throughput only
+                memory(redis, admin);
             }
         }
         out.printf("%nDone in %.0f s; load average now %.2f.%n", (System.nanoTime() - began) / 1e9,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+
+    private void memory(RedisServer redis, Resp admin) throws Exception {
+        out.println();
+        out.println("Redis memory of one client's limiter, one-limit policy (10000/1h), MEMORY USAGE SAMPLES 0:");
+        try (CountingRedisson client = new CountingRedisson(redis.url())) {
+            LimiterMemory.measure(client.client(), admin).print(out);
+            out.println();
+            out.println("algorithm=token-bucket: one key per client whatever the count; many clients"
+                    + " (INFO memory used_memory grown, total / per client):");
+            LimiterMemory.tokenBucket(client.client(), admin).print(out);
+        }
     }
 
     /** Warms every variant up, then runs the rounds: each round runs every variant once, in the same order. */
@@ -245,6 +278,10 @@ public final class Benchmark {
         long[] batchesBefore = client == null ? null : client.batchSizes();
         CommandStats commandsBefore = CommandStats.read(redis);
         Map<Long, Long> allocatedBefore = Allocations.snapshot();
+        if (!only.isEmpty()) {
+            // when each run began, to match a profile's samples (JFR) to variants
+            System.err.printf("bench: %s from %d ms%n", v.name(), System.currentTimeMillis());
+        }
         HttpLoad.Result result = run.go(nanos(seconds));
         Map<Long, Long> allocatedAfter = Allocations.snapshot();
         CommandStats commands = CommandStats.read(redis).minus(commandsBefore);
@@ -295,6 +332,10 @@ public final class Benchmark {
         out.printf("  cmds = Redis commands (INFO commandstats, inside scripts included, PING/INFO left out);"
                 + " rt = round trips the variant's client wrote; EVAL calls during the runs: %d%n", eval);
 
+        if (!only.isEmpty()) {
+            hotKeyTable(t);
+            return;
+        }
         out.println();
         out.println("Per request, by command: round trips the client wrote | commands Redis ran");
         for (Tally x : t.values()) {
@@ -372,6 +413,13 @@ public final class Benchmark {
 
     /** One hot key: combined against the one-GET floor and against the same filter without combining. */
     private void hotKeys(Map<String, Tally> t) {
+        hotKeyTable(t);
+        out.println();
+        hotKeyTargets(t);
+    }
+
+    /** The hot-key table, of the variants that ran. */
+    private void hotKeyTable(Map<String, Tally> t) {
         Tally floor = t.get(FLOOR);
         out.println();
         out.println("  One hot key (key=global, " + connections + " connections) and per-client keys, combining on"
@@ -383,6 +431,12 @@ public final class Benchmark {
                 TOKEN_BUCKET, TOKEN_BUCKET + OFF)) {
             Tally x = t.get(name);
             Tally off = t.get(baseOf(name) + OFF);
+            if (x == null) {
+                continue; // not selected (bench.variants)
+            }
+            if (off == null) {
+                off = x; // its -off variant not selected: the "x -off" columns say 1.00x
+            }
             hot.row("  " + name, Table.num(x.perSecond()), Table.ratio(x.perSecond() / floor.perSecond()),
                     Table.ratio(x.perSecond() / off.perSecond()), Table.num(x.percentileMillis(50)),
                     Table.ratio(x.percentileMillis(50) / off.percentileMillis(50)), Table.num(x.percentileMillis(99)),
@@ -390,7 +444,10 @@ public final class Benchmark {
                     Integer.toString(x.batchPercentile(99)));
         }
         hot.print(out);
-        out.println();
+    }
+
+    private void hotKeyTargets(Map<String, Tally> t) {
+        Tally floor = t.get(FLOOR);
         for (String name : List.of(GLOBAL, TB_GLOBAL)) {
             Tally x = t.get(name);
             target("one hot key, " + x.variant.description().replace("RateLimitFilter ", "").replace(
