@@ -32,6 +32,25 @@ final class Allocations {
         return bytes;
     }
 
+    /**
+     * CPU time so far (nanoseconds), per server thread: what the server side (Jetty, the filter, Redisson,
+     * netty) spends on the CPU, without the load generator, the JIT and GC threads, or Redis. Under a shared
+     * machine's load it stays a fair per-request figure when requests per second do not.
+     */
+    static Map<Long, Long> cpuSnapshot() {
+        Map<Long, Long> nanos = new HashMap<>();
+        Thread me = Thread.currentThread();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t != me && !t.getName().startsWith(HttpLoad.THREAD_PREFIX)) {
+                long n = THREADS.getThreadCpuTime(t.getId());
+                if (n >= 0) {
+                    nanos.put(t.getId(), n);
+                }
+            }
+        }
+        return nanos;
+    }
+
     /** Bytes allocated between two snapshots (a thread born in between counts from zero). */
     static long between(Map<Long, Long> before, Map<Long, Long> after) {
         long sum = 0;

@@ -278,18 +278,34 @@ public final class Benchmark {
         long[] batchesBefore = client == null ? null : client.batchSizes();
         CommandStats commandsBefore = CommandStats.read(redis);
         Map<Long, Long> allocatedBefore = Allocations.snapshot();
+        Map<Long, Long> cpuBefore = Allocations.cpuSnapshot();
+        double redisCpuBefore = redisCpuSeconds(redis);
         if (!only.isEmpty()) {
             // when each run began, to match a profile's samples (JFR) to variants
             System.err.printf("bench: %s from %d ms%n", v.name(), System.currentTimeMillis());
         }
         HttpLoad.Result result = run.go(nanos(seconds));
         Map<Long, Long> allocatedAfter = Allocations.snapshot();
+        Map<Long, Long> cpuAfter = Allocations.cpuSnapshot();
+        double redisCpuAfter = redisCpuSeconds(redis);
         CommandStats commands = CommandStats.read(redis).minus(commandsBefore);
         Map<String, Long> trips = Tally.minus(client == null ? Map.of() : client.roundTrips(), tripsBefore);
-        tally.add(result, commands.calls, trips, Allocations.between(allocatedBefore, allocatedAfter));
+        tally.add(result, commands.calls, trips, Allocations.between(allocatedBefore, allocatedAfter),
+                Allocations.between(cpuBefore, cpuAfter));
+        tally.redisCpuNanos += (long) ((redisCpuAfter - redisCpuBefore) * 1e9);
         if (client != null) {
             tally.addBatches(client.batchSizes(), batchesBefore);
         }
+    }
+
+    /** CPU time redis-server has used so far (INFO cpu: used_cpu_sys + used_cpu_user), in seconds. */
+    private static double redisCpuSeconds(Resp redis) throws IOException {
+        Matcher m = Pattern.compile("used_cpu_(?:sys|user):([0-9.]+)").matcher((String) redis.call("INFO", "cpu"));
+        double sum = 0;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(1));
+        }
+        return sum;
     }
 
     private static long nanos(double seconds) {
@@ -311,17 +327,20 @@ public final class Benchmark {
         Tally none = t.get(NONE);
         Tally floor = t.get(FLOOR);
         double allocNone = none.perRequest(none.allocatedBytes);
+        double cpuNone = none.perRequest(none.cpuNanos) / 1000;
         Table main = new Table("variant", "req/s", "x none", "x floor", "p50 ms", "p99 ms", "p50 x floor",
-                "cmds/req", "evalsha/req", "rt/req", "alloc B/req", "- none", "answers");
+                "cmds/req", "evalsha/req", "rt/req", "alloc B/req", "- none", "cpu us/req", "- none", "redis us/req", "answers");
         for (Tally x : t.values()) {
             double alloc = x.perRequest(x.allocatedBytes);
+            double cpu = x.perRequest(x.cpuNanos) / 1000;
             main.row(x.variant.name(), Table.num(x.perSecond()), Table.ratio(x.perSecond() / none.perSecond()),
                     Table.ratio(x.perSecond() / floor.perSecond()), Table.num(x.percentileMillis(50)),
                     Table.num(x.percentileMillis(99)),
                     Table.ratio(x.percentileMillis(50) / floor.percentileMillis(50)),
                     Table.num(x.perRequest(x.commands)), Table.num(x.perRequest(x.evalsha)),
                     x.variant.filter() == null ? "-" : Table.num(x.perRequest(x.roundTrips)),
-                    Table.num(alloc), Table.num(alloc - allocNone), x.answers());
+                    Table.num(alloc), Table.num(alloc - allocNone), Table.num(cpu), Table.num(cpu - cpuNone),
+                    Table.num(x.perRequest(x.redisCpuNanos) / 1000), x.answers());
         }
         main.print(out);
         out.println();
@@ -330,7 +349,9 @@ public final class Benchmark {
         }
         long eval = t.values().stream().mapToLong(x -> x.eval).sum();
         out.printf("  cmds = Redis commands (INFO commandstats, inside scripts included, PING/INFO left out);"
-                + " rt = round trips the variant's client wrote; EVAL calls during the runs: %d%n", eval);
+                + " rt = round trips the variant's client wrote; cpu = CPU time of the server's threads (Jetty,"
+                + " filter, Redisson, netty; not the load generator, JIT, GC or Redis); redis = redis-server's CPU"
+                + " time (INFO cpu); EVAL calls during the runs: %d%n", eval);
 
         if (!only.isEmpty()) {
             hotKeyTable(t);

@@ -20,6 +20,10 @@ final class Tally {
     final Map<String, Long> commandsByName = new TreeMap<>();
     final Map<String, Long> roundTripsByName = new TreeMap<>();
     long allocatedBytes;
+    /** CPU time of the server's threads (Allocations.cpuSnapshot). */
+    long cpuNanos;
+    /** CPU time of redis-server (INFO cpu) during the runs. */
+    long redisCpuNanos;
     /** Limiter script calls by requests carried (index = requests). */
     final long[] batchSizes = new long[RoundTripCounter.MAX_BATCH + 1];
     final int[] statuses = new int[600];
@@ -36,7 +40,9 @@ final class Tally {
      * @param commands    commands Redis ran during the run, by name
      * @param roundTrips  round trips the variant's client wrote during the run, by command name
      */
-    void add(HttpLoad.Result run, Map<String, Long> commands, Map<String, Long> roundTrips, long allocatedBytes) {
+    void add(HttpLoad.Result run, Map<String, Long> commands, Map<String, Long> roundTrips, long allocatedBytes,
+            long cpuNanos) {
+        this.cpuNanos += cpuNanos;
         requests += run.requests;
         nanos += run.elapsedNanos;
         errors += run.errors;
