@@ -1,9 +1,17 @@
 package io.tollgate.internal.redis;
 
+import org.redisson.api.RScript;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /** Tollgate's Lua scripts, each a resource beside the engine that runs it. */
 public final class LuaScripts {
@@ -21,5 +29,69 @@ public final class LuaScripts {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The SHA-1 of a script, as {@code EVALSHA} names it (lower-case hex). */
+    public static String sha1(String script) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8));
+            StringBuilder hex = new StringBuilder(40);
+            for (byte b : digest) {
+                hex.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+            }
+            return hex.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-1", e);
+        }
+    }
+
+    /**
+     * Runs a read-write script on a request's path by its SHA-1 ({@code EVALSHA}), its answer read by
+     * {@code answer}; a Redis that does not know the script ({@code NOSCRIPT}: restarted, flushed, a promoted
+     * replica) gets it by {@code RScript.evalAsync}, which loads it and runs it. {@code NOSCRIPT} means the
+     * script did not run, so running it then spends nothing twice.
+     *
+     * <p>Why not {@code evalAsync} on every call: with Redisson's script cache it also sends {@code EVALSHA},
+     * but builds a command description from the first 200 characters of the script, copies the arguments
+     * and chains two more futures, per call: a measurable part of what a request costs on a hot key.
+     *
+     * @param answer reads the script's answer on the thread that completes the call; what it throws fails
+     *               the returned stage
+     */
+    public static <R, T> CompletionStage<T> evalWrite(RScript script, String text, String sha1, String key,
+            RScript.ReturnType returnType, List<Object> keys, Object[] args, Function<? super R, ? extends T> answer) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        CompletionStage<R> bySha = script.evalShaAsync(key, RScript.Mode.READ_WRITE, sha1, returnType, keys, args);
+        bySha.whenComplete((value, error) -> {
+            if (error == null) {
+                complete(result, value, answer);
+            } else if (noScript(error)) {
+                CompletionStage<R> loaded = ContainerThreads.call(() -> script.evalAsync(key, RScript.Mode.READ_WRITE,
+                        text, returnType, keys, args));
+                loaded.whenComplete((v, e) -> {
+                    if (e == null) {
+                        complete(result, v, answer);
+                    } else {
+                        result.completeExceptionally(e);
+                    }
+                });
+            } else {
+                result.completeExceptionally(error);
+            }
+        });
+        return result;
+    }
+
+    private static <R, T> void complete(CompletableFuture<T> result, R value, Function<? super R, ? extends T> answer) {
+        try {
+            result.complete(answer.apply(value));
+        } catch (RuntimeException | Error e) {
+            result.completeExceptionally(e);
+        }
+    }
+
+    private static boolean noScript(Throwable error) {
+        Throwable t = BoundedCall.cause(error);
+        return t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT");
     }
 }

@@ -32,6 +32,8 @@ public final class SlidingLogEngine implements BatchLimiter {
     static final String SCRIPT = LuaScripts.read(SlidingLogEngine.class, "sliding-log.lua");
     /** {@link #tryAcquireAll}'s script. */
     public static final String BATCH_SCRIPT = LuaScripts.read(SlidingLogEngine.class, "sliding-log-batch.lua");
+    private static final String SCRIPT_SHA = LuaScripts.sha1(SCRIPT);
+    private static final String BATCH_SCRIPT_SHA = LuaScripts.sha1(BATCH_SCRIPT);
 
     private final RedissonClient client;
     private final RScript script;
@@ -59,9 +61,9 @@ public final class SlidingLogEngine implements BatchLimiter {
             args[1 + 2 * i] = Long.toString(limits.get(i).count());
             args[2 + 2 * i] = Long.toString(limits.get(i).period().toMillis());
         }
-        CompletionStage<List<Object>> result = ContainerThreads.call(() -> script.evalAsync(key,
-                RScript.Mode.READ_WRITE, SCRIPT, RedissonVersions.LIST, Collections.singletonList(key), args));
-        return result.thenApply(values -> RateDecision.fromScript(values, limits, key, permitId));
+        return ContainerThreads.call(() -> LuaScripts.evalWrite(script, SCRIPT, SCRIPT_SHA, key,
+                RedissonVersions.LIST, Collections.singletonList(key), args,
+                (List<Object> values) -> RateDecision.fromScript(values, limits, key, permitId)));
     }
 
     @Override
@@ -78,11 +80,11 @@ public final class SlidingLogEngine implements BatchLimiter {
         for (int r = 0; r < costs.length; r++) {
             args[first + r] = Long.toString(costs[r]);
         }
-        CompletionStage<List<Object>> result = ContainerThreads.call(() -> script.evalAsync(key,
-                RScript.Mode.READ_WRITE, BATCH_SCRIPT, RedissonVersions.LIST, Collections.singletonList(key), args));
         // the script numbers requests from 1
-        return result.thenApply(values -> RateDecision.fromBatch(values, limits, key, costs,
-                r -> batchId + "." + (r + 1)));
+        return ContainerThreads.call(() -> LuaScripts.evalWrite(script, BATCH_SCRIPT, BATCH_SCRIPT_SHA, key,
+                RedissonVersions.LIST, Collections.singletonList(key), args,
+                (List<Object> values) -> RateDecision.fromBatch(values, limits, key, costs,
+                        r -> batchId + "." + (r + 1))));
     }
 
     /** Loads the scripts into Redis (every master of a cluster): connects the client and saves a NOSCRIPT later. */
