@@ -33,6 +33,12 @@ import java.util.Base64;
 public final class RedisKeys {
 
     private static final Base64.Encoder BASE64 = Base64.getUrlEncoder().withoutPadding();
+    /**
+     * Every request's key is hashed: copying a fresh digest costs a fraction of looking one up in the
+     * security providers ({@code getInstance}: a provider search and a reflective constructor). Never
+     * updated, so copied from any thread.
+     */
+    private static final MessageDigest SHA256 = newSha256();
 
     private RedisKeys() {
     }
@@ -144,6 +150,14 @@ public final class RedisKeys {
 
     /** A new SHA-256 digest (key hashes and request fingerprints use the same algorithm). */
     public static MessageDigest sha256() {
+        try {
+            return (MessageDigest) SHA256.clone();
+        } catch (CloneNotSupportedException e) {
+            return newSha256(); // a provider whose digest cannot be copied: looked up each time
+        }
+    }
+
+    private static MessageDigest newSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
