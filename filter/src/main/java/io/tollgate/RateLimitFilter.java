@@ -27,9 +27,12 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 
 /**
  * Puts every instance of a web application behind one shared rate limit kept in Redis.
@@ -122,6 +125,8 @@ public final class RateLimitFilter implements Filter {
     private RateLimitMetrics metrics;
     private String logPrefix;
     private FirstPass firstPass;
+    /** The Redis key of each policy whose key is the same for every request ({@code global}): hashed once. */
+    private Map<Policy, String> constantKeys;
 
     @Override
     public void init(FilterConfig config) throws ServletException {
@@ -137,6 +142,13 @@ public final class RateLimitFilter implements Filter {
         responses = new RateLimitResponses(settings, logPrefix);
         metrics = new RateLimitMetrics(redis, settings.toString());
         firstPass = new FirstPass("RateLimitFilter", config.getFilterName());
+        constantKeys = new IdentityHashMap<>();
+        for (Policy policy : settings.policies()) {
+            if (policy.key().isConstant()) {
+                constantKeys.put(policy, RedisKeys.rateLimit(settings.shared().keyPrefix(), policy.algorithm(),
+                        policy.name(), policy.key().constantIdentity()));
+            }
+        }
         runtime.ready(config, metrics, engines::prepare);
     }
 
@@ -159,7 +171,7 @@ public final class RateLimitFilter implements Filter {
             chain.doFilter(request, response);
             return;
         }
-        String clientIp = clientIps.resolve(request);
+        ClientIp clientIp = new ClientIp(request);
         String[] keys = keys(request, policies, clientIp);
         // a client whose rejection is remembered costs Redis nothing, up or down
         RateDecision[] decisions = recall(keys, policies);
@@ -201,7 +213,7 @@ public final class RateLimitFilter implements Filter {
                 responses.reject(response, policies.get(rejectedBy), decisions, unconfirmed);
                 return;
             }
-            responses.dryRun(policies.get(rejectedBy), decisions, clientIp);
+            responses.dryRun(policies.get(rejectedBy), decisions, clientIp.get());
         } else {
             metrics.admitted();
         }
@@ -223,14 +235,33 @@ public final class RateLimitFilter implements Filter {
     }
 
     /** Each policy's Redis key for this request's client. */
-    private String[] keys(HttpServletRequest request, List<Policy> policies, String clientIp) {
+    private String[] keys(HttpServletRequest request, List<Policy> policies, ClientIp clientIp) {
         String[] keys = new String[policies.size()];
         for (int i = 0; i < keys.length; i++) {
             Policy policy = policies.get(i);
-            keys[i] = RedisKeys.rateLimit(settings.shared().keyPrefix(), policy.algorithm(),
-                    policy.name(), policy.key().resolve(request, clientIp));
+            String constant = constantKeys.get(policy);
+            keys[i] = constant != null ? constant : RedisKeys.rateLimit(settings.shared().keyPrefix(),
+                    policy.algorithm(), policy.name(), policy.key().resolve(request, clientIp));
         }
         return keys;
+    }
+
+    /** The request's client IP, resolved when first asked for: a key by header or a global key needs none. */
+    private final class ClientIp implements Supplier<String> {
+        private final HttpServletRequest request;
+        private String ip;
+
+        ClientIp(HttpServletRequest request) {
+            this.request = request;
+        }
+
+        @Override
+        public String get() {
+            if (ip == null) {
+                ip = clientIps.resolve(request);
+            }
+            return ip;
+        }
     }
 
     /** The rejections remembered for these keys, when every policy has one; else null. Never asks Redis. */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * Whose budget a request spends: {@code ip}, {@code user}, {@code session}, {@code header:NAME},
@@ -52,6 +53,19 @@ public final class KeySpec {
             sb.append(sb.length() == 0 ? "" : "+").append(p);
         }
         this.text = sb.toString();
+    }
+
+    /** Whether every request spends the same budget ({@code global} alone): its key never changes. */
+    public boolean isConstant() {
+        return parts.size() == 1 && parts.get(0).kind == Kind.GLOBAL;
+    }
+
+    /** What {@link #resolve} gives for every request, when {@link #isConstant}. */
+    public String constantIdentity() {
+        if (!isConstant()) {
+            throw new IllegalStateException("key [" + text + "] depends on the request");
+        }
+        return resolve(null, (Supplier<String>) null); // a global part reads neither
     }
 
     /** Parses {@code ip+method+path} and the like. */
@@ -118,13 +132,21 @@ public final class KeySpec {
      * {@code kind:length:value}); callers hash it before it goes into a Redis key.
      */
     public String resolve(HttpServletRequest request, String clientIp) {
+        return resolve(request, () -> clientIp);
+    }
+
+    /**
+     * As {@link #resolve(HttpServletRequest, String)}, asking for the client IP only when a part needs it
+     * (an {@code ip} part, or a user, session, header or param the request lacks).
+     */
+    public String resolve(HttpServletRequest request, Supplier<String> clientIp) {
         StringBuilder sb = new StringBuilder(64);
         for (Part p : parts) {
             String value;
             Kind kind = p.kind;
             switch (kind) {
                 case IP:
-                    value = clientIp;
+                    value = clientIp.get();
                     break;
                 case USER: {
                     Principal principal = request.getUserPrincipal();
@@ -156,7 +178,7 @@ public final class KeySpec {
             }
             if (value == null || (value.isEmpty() && kind != Kind.GLOBAL)) {
                 kind = Kind.IP;
-                value = clientIp;
+                value = clientIp.get();
             }
             sb.append(kind.ordinal()).append(':').append(value.length()).append(':').append(value).append(';');
         }
