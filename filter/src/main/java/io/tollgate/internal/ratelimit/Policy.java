@@ -29,6 +29,10 @@ public final class Policy {
     private final UrlPatterns paths;
     private final CoveredMethods methods;
     private final List<String> itemNames;
+    /** Each limit's item name, quoted as the RateLimit headers carry it. */
+    private final String[] quotedItemNames;
+    /** This policy's items of the {@code RateLimit-Policy} header: the same for every request. */
+    private final String draftPolicyItems;
 
     Policy(String name, List<Limit> limits, KeySpec key, UrlPatterns paths, CoveredMethods methods) {
         this.name = name;
@@ -41,6 +45,14 @@ public final class Policy {
             items.add(limits.size() == 1 ? name : name + "-" + SettingFormats.format(limit.period()));
         }
         this.itemNames = Collections.unmodifiableList(items);
+        this.quotedItemNames = new String[items.size()];
+        StringBuilder policyItems = new StringBuilder();
+        for (int i = 0; i < items.size(); i++) {
+            quotedItemNames[i] = "\"" + items.get(i) + "\"";
+            policyItems.append(i == 0 ? "" : ", ").append(quotedItemNames[i]).append(";q=")
+                    .append(limits.get(i).count()).append(";w=").append(limits.get(i).periodSeconds());
+        }
+        this.draftPolicyItems = policyItems.toString();
     }
 
     /** Checks a policy name: it appears in headers and, unhashed, in Redis keys. */
@@ -82,6 +94,16 @@ public final class Policy {
     /** The name of limit {@code i} in the RateLimit headers: the policy name, suffixed by period when several. */
     public String itemName(int i) {
         return itemNames.get(i);
+    }
+
+    /** {@link #itemName} in quotes, as the RateLimit headers carry it. */
+    String quotedItemName(int i) {
+        return quotedItemNames[i];
+    }
+
+    /** This policy's items of the {@code RateLimit-Policy} header ({@code "api";q=100;w=60}, one per limit). */
+    String draftPolicyItems() {
+        return draftPolicyItems;
     }
 
     @Override

@@ -23,22 +23,17 @@ final class RateLimitHeaders {
     static void write(HttpServletResponse response, RateLimitSettings.HeaderStyle style, List<Policy> policies,
             RateDecision[] decisions) {
         if (style.draft) {
-            StringBuilder policy = new StringBuilder();
-            StringBuilder limit = new StringBuilder();
+            StringBuilder limit = new StringBuilder(64);
             for (int p = 0; p < policies.size(); p++) {
                 Policy pol = policies.get(p);
                 RateDecision d = decisions[p];
                 for (int i = 0; i < pol.limits().size(); i++) {
-                    Limit l = pol.limits().get(i);
-                    String item = "\"" + pol.itemName(i) + "\"";
-                    policy.append(policy.length() == 0 ? "" : ", ")
-                            .append(item).append(";q=").append(l.count()).append(";w=").append(l.periodSeconds());
                     limit.append(limit.length() == 0 ? "" : ", ")
-                            .append(item).append(";r=").append(d.remaining(i))
+                            .append(pol.quotedItemName(i)).append(";r=").append(d.remaining(i))
                             .append(";t=").append(seconds(d.waitMillis(i)));
                 }
             }
-            response.setHeader(POLICY, policy.toString());
+            response.setHeader(POLICY, policyHeader(policies));
             response.setHeader(RATE_LIMIT, limit.toString());
         }
         if (style.legacy) {
@@ -61,6 +56,18 @@ final class RateLimitHeaders {
             response.setHeader(LEGACY_REMAINING, Long.toString(remaining));
             response.setHeader(LEGACY_RESET, Long.toString(seconds(wait)));
         }
+    }
+
+    /** {@code RateLimit-Policy}: the same for every request of one policy, built once per policy. */
+    private static String policyHeader(List<Policy> policies) {
+        if (policies.size() == 1) {
+            return policies.get(0).draftPolicyItems();
+        }
+        StringBuilder policy = new StringBuilder();
+        for (Policy p : policies) {
+            policy.append(policy.length() == 0 ? "" : ", ").append(p.draftPolicyItems());
+        }
+        return policy.toString();
     }
 
     /** Whole seconds, rounded up: a client that waits this long is never early. */
