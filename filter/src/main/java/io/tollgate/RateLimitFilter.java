@@ -5,6 +5,7 @@ import io.tollgate.internal.http.ClientIpResolver;
 import io.tollgate.internal.http.FirstPass;
 import io.tollgate.internal.redis.RedisKeys;
 import io.tollgate.internal.filter.FilterLifecycle;
+import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.LocalRateLimiter;
 import io.tollgate.internal.ratelimit.Policy;
 import io.tollgate.internal.ratelimit.RateDecision;
@@ -281,6 +282,13 @@ public final class RateLimitFilter implements Filter {
      * (Redis down, this call later than maxWait, its key failing, or the wait interrupted).
      */
     private BackendAccess.Answer<RateDecision[]> askRedis(String[] keys, List<Policy> policies) {
+        if (keys.length == 1) {
+            // the engine's (or the combiner's) own future is waited on: no stage more per request on the
+            // thread that completes it (for a hot key, one thread completes a whole batch)
+            List<Limit> limits = policies.get(0).limits();
+            return redis.decide(() -> rejectionMemory.tryAcquire(keys[0], limits), rejectionMemory::release)
+                    .map(d -> new RateDecision[] {d});
+        }
         return redis.decide(() -> acquireAll(keys, policies), decisions -> {
             for (RateDecision d : decisions) {
                 rejectionMemory.release(d); // granted too late: the request was decided without it
@@ -289,15 +297,11 @@ public final class RateLimitFilter implements Filter {
     }
 
     /**
-     * One call per policy, issued together; permits taken by some when another failed are given back. A
-     * request of one policy may share its call with other requests for the key (HotKeyCombiner); one of
-     * several policies goes alone, so its all-or-nothing never spans a batch.
+     * Several policies: one call per policy, issued together; permits taken by some when another failed are
+     * given back. Each goes alone, so its all-or-nothing never spans a batch (a request of one policy may
+     * share its call with other requests for the key: HotKeyCombiner, see askRedis).
      */
     private CompletableFuture<RateDecision[]> acquireAll(String[] keys, List<Policy> policies) {
-        if (keys.length == 1) {
-            return rejectionMemory.tryAcquire(keys[0], policies.get(0).limits()).toCompletableFuture()
-                    .thenApply(d -> new RateDecision[] {d});
-        }
         List<CompletableFuture<RateDecision>> futures = new ArrayList<>(keys.length);
         for (int i = 0; i < keys.length; i++) {
             futures.add(rejectionMemory.tryAcquireAlone(keys[i], policies.get(i).limits()).toCompletableFuture());

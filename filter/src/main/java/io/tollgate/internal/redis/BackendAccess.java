@@ -101,6 +101,11 @@ public final class BackendAccess {
         public Throwable cause() {
             return cause;
         }
+
+        /** The same answer, Redis's value (if any) read by {@code f} on the caller's thread. */
+        public <U> Answer<U> map(java.util.function.Function<? super T, ? extends U> f) {
+            return new Answer<>(route, reason, value == null ? null : f.apply(value), cause);
+        }
     }
 
     private final String logPrefix;
