@@ -14,6 +14,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * {@code algorithm=token-bucket}: GCRA in one script run per request, or per batch of combined requests for
@@ -29,6 +30,7 @@ public final class TokenBucketEngine implements BatchLimiter {
 
     /** The script: one request or several for one key, in one run ({@link #tryAcquireAll}). */
     public static final String SCRIPT = LuaScripts.read(TokenBucketEngine.class, "token-bucket.lua");
+    private static final String SCRIPT_SHA = LuaScripts.sha1(SCRIPT);
     private static final long[] ONE = {1};
     private static final String TAKEN = "tb";
 
@@ -40,7 +42,7 @@ public final class TokenBucketEngine implements BatchLimiter {
 
     @Override
     public CompletionStage<RateDecision> tryAcquire(String key, List<Limit> limits) {
-        return run(key, limits, ONE).thenApply(values -> RateDecision.fromScript(values, limits, key, TAKEN));
+        return run(key, limits, ONE, values -> RateDecision.fromScript(values, limits, key, TAKEN));
     }
 
     @Override
@@ -49,13 +51,12 @@ public final class TokenBucketEngine implements BatchLimiter {
             return CompletableFuture.completedFuture(null);
         }
         // a give-back always succeeds
-        return run(decision.key(), decision.limits(), new long[] {-decision.cost()}).thenApply(values -> null);
+        return run(decision.key(), decision.limits(), new long[] {-decision.cost()}, values -> null);
     }
 
     @Override
     public CompletionStage<List<RateDecision>> tryAcquireAll(String key, List<Limit> limits, long[] costs) {
-        return run(key, limits, costs).thenApply(values -> RateDecision.fromBatch(values, limits, key, costs,
-                r -> TAKEN));
+        return run(key, limits, costs, values -> RateDecision.fromBatch(values, limits, key, costs, r -> TAKEN));
     }
 
     /** Loads the script into Redis (every master of a cluster). */
@@ -64,7 +65,9 @@ public final class TokenBucketEngine implements BatchLimiter {
         return ContainerThreads.call(() -> script.scriptLoadAsync(SCRIPT));
     }
 
-    private CompletionStage<List<Object>> run(String key, List<Limit> limits, long[] costs) {
+    /** Runs the script by its SHA (loaded and run by its text after a NOSCRIPT), {@code answer} read off it. */
+    private <T> CompletionStage<T> run(String key, List<Limit> limits, long[] costs,
+            Function<List<Object>, T> answer) {
         Object[] args = new Object[1 + 3 * limits.size() + costs.length];
         args[0] = Integer.toString(limits.size());
         for (int i = 0; i < limits.size(); i++) {
@@ -77,7 +80,7 @@ public final class TokenBucketEngine implements BatchLimiter {
         for (int r = 0; r < costs.length; r++) {
             args[first + r] = Long.toString(costs[r]);
         }
-        return ContainerThreads.call(() -> script.evalAsync(key, RScript.Mode.READ_WRITE, SCRIPT,
-                RedissonVersions.LIST, Collections.singletonList(key), args));
+        return ContainerThreads.call(() -> LuaScripts.evalWrite(script, SCRIPT, SCRIPT_SHA, key,
+                RedissonVersions.LIST, Collections.singletonList(key), args, answer));
     }
 }
