@@ -99,6 +99,8 @@ final class LimiterMemory {
     private static Object[] clients(Resp redis, RateLimiter engine, Algorithm algorithm, String policy, String text)
             throws IOException {
         List<Limit> limits = Limit.parseAll(text, algorithm);
+        // the keys of the run before would expire during this one and shrink what it grew (a negative figure)
+        redis.call("FLUSHALL", "SYNC");
         long before = usedMemory(redis);
         long keysBefore = (Long) redis.call("DBSIZE");
         List<CompletableFuture<?>> pending = new ArrayList<>();

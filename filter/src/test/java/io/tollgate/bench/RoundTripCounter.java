@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counts the network round trips a Redisson client makes: every message it writes to a Redis connection is
- * one — a single command, or a pipelined batch. Keep-alive {@code PING}s are left out: they are not caused
+ * one — a single command, or a pipelined batch. Keep-alive {@code PING}s and the failover watch's
+ * {@code INFO replication} once a second are left out: they are not caused
  * by requests.
  */
 final class RoundTripCounter implements NettyHook {
@@ -106,7 +107,7 @@ final class RoundTripCounter implements NettyHook {
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
             String name = msg instanceof CommandsData ? "batch"
                     : msg instanceof CommandData ? ((CommandData<?, ?>) msg).getCommand().getName() : null;
-            if (name != null && !name.equals("PING")) {
+            if (name != null && !name.equals("PING") && !name.equals("INFO")) {
                 written.computeIfAbsent(name, n -> new LongAdder()).increment();
                 if (name.equals("EVALSHA")) {
                     countBatch((CommandData<?, ?>) msg);
