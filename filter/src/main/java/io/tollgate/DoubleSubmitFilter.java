@@ -160,8 +160,7 @@ public final class DoubleSubmitFilter implements Filter {
         settings = runtime.settings();
         flow = SubmissionFlow.onRedis(settings, runtime.client(), runtime.redis());
         try {
-            flow.start(runtime, config, new DoubleSubmitMetrics(runtime.redis(), settings.toString(), flow::count,
-                    flow::staleCompletions, flow::failovers));
+            flow.start(runtime, config, new DoubleSubmitMetrics(runtime.redis(), settings.toString(), flow));
         } catch (ServletException e) {
             destroy();
             throw e;

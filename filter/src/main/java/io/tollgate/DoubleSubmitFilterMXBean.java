@@ -30,6 +30,12 @@ public interface DoubleSubmitFilterMXBean {
     long getStaleCompletions();
 
     /**
+     * {@return records of requests that ran but could not be stored (Redis failed or its master died before
+     * the completion was written): each one's lock is released, so a repeat of it runs again}
+     */
+    long getFailedStores();
+
+    /**
      * {@return Redis failovers noticed: a master with a new replication id (a promoted replica, or a master
      * restarted empty), each also logged once at WARN}
      */

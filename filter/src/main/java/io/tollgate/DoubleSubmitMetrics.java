@@ -2,43 +2,37 @@ package io.tollgate;
 
 import io.tollgate.internal.redis.BackendAccess;
 import io.tollgate.internal.filter.FilterMetrics;
+import io.tollgate.internal.submit.SubmissionFlow;
 import io.tollgate.internal.submit.Verdict;
-
-import java.util.function.LongSupplier;
-import java.util.function.ToLongFunction;
 
 /** The counters behind {@link DoubleSubmitFilterMXBean}. */
 final class DoubleSubmitMetrics extends FilterMetrics implements DoubleSubmitFilterMXBean {
 
-    private final ToLongFunction<Verdict> counts;
-    private final LongSupplier staleCompletions;
-    private final LongSupplier failovers;
+    private final SubmissionFlow flow;
 
-    /**
-     * @param counts           how many guarded requests got each answer so far
-     * @param staleCompletions how many completions were refused for a stale fencing token
-     * @param failovers        how many Redis failovers were noticed
-     */
-    DoubleSubmitMetrics(BackendAccess redis, String settings, ToLongFunction<Verdict> counts,
-            LongSupplier staleCompletions, LongSupplier failovers) {
+    /** @param flow what counts the guarded requests, failovers and failed completions */
+    DoubleSubmitMetrics(BackendAccess redis, String settings, SubmissionFlow flow) {
         super(redis, settings);
-        this.counts = counts;
-        this.staleCompletions = staleCompletions;
-        this.failovers = failovers;
+        this.flow = flow;
     }
 
     @Override
     public long getFailovers() {
-        return failovers.getAsLong();
+        return flow.failovers();
     }
 
     @Override
     public long getStaleCompletions() {
-        return staleCompletions.getAsLong();
+        return flow.staleCompletions();
+    }
+
+    @Override
+    public long getFailedStores() {
+        return flow.failedStores();
     }
 
     private long sum(Verdict answer) {
-        return counts.applyAsLong(answer);
+        return flow.count(answer);
     }
 
     @Override

@@ -81,6 +81,7 @@ public final class SubmissionFlow {
     /** Notices failovers of a replicated Redis (null on a single server, or before {@link #watchFailovers}). */
     private volatile FailoverWatch failovers;
     private final LongAdder staleCompletions = new LongAdder();
+    private final LongAdder failedStores = new LongAdder();
     private final AtomicLong leaseOverruns = new AtomicLong();
     private final RepeatedWarning leaseWarning;
     /** How often the lease-overrun WARN may repeat, for as long as requests outlive their locks. */
@@ -222,6 +223,11 @@ public final class SubmissionFlow {
     /** How many guarded requests got this answer so far (the MXBean's counters). */
     public long count(Verdict answer) {
         return counts[answer.ordinal()].sum();
+    }
+
+    /** Records of requests that ran but could not be stored (their lock released: a repeat runs again). */
+    public long failedStores() {
+        return failedStores.sum();
     }
 
     /** Completions refused because a later claim of the same submission had already completed (fencing). */
@@ -566,6 +572,7 @@ public final class SubmissionFlow {
                 return;
             }
             redis.failedUnwatched(cause);
+            failedStores.increment();
             // not held until lockLease: the client has its answer, a retry may run
             safely(() -> shared.abandon(s.id(), s.owner())).whenComplete((released, again) -> {
                 if (again != null) {
