@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -46,40 +47,57 @@ public final class LuaScripts {
     }
 
     /**
-     * Runs a read-write script on a request's path by its SHA-1 ({@code EVALSHA}), its answer read by
-     * {@code answer}; a Redis that does not know the script ({@code NOSCRIPT}: restarted, flushed, a promoted
-     * replica) gets it by {@code RScript.evalAsync}, which loads it and runs it. {@code NOSCRIPT} means the
-     * script did not run, so running it then spends nothing twice.
+     * A read-write script run on a request's path by its SHA-1 ({@code EVALSHA}), on one key, answering a list.
+     * A Redis that does not know the script ({@code NOSCRIPT}: restarted, flushed, a promoted replica) gets it
+     * by {@code RScript.evalAsync}, which loads it and runs it. {@code NOSCRIPT} means the script did not run,
+     * so running it then spends nothing twice.
      *
      * <p>Why not {@code evalAsync} on every call: with Redisson's script cache it also sends {@code EVALSHA},
      * but builds a command description from the first 200 characters of the script, copies the arguments
      * and chains two more futures, per call: a measurable part of what a request costs on a hot key.
-     *
-     * @param answer reads the script's answer on the thread that completes the call; what it throws fails
-     *               the returned stage
      */
-    public static <R, T> CompletionStage<T> evalWrite(RScript script, String text, String sha1, String key,
-            RScript.ReturnType returnType, List<Object> keys, Object[] args, Function<? super R, ? extends T> answer) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        CompletionStage<R> bySha = script.evalShaAsync(key, RScript.Mode.READ_WRITE, sha1, returnType, keys, args);
-        bySha.whenComplete((value, error) -> {
-            if (error == null) {
-                complete(result, value, answer);
-            } else if (noScript(error)) {
-                CompletionStage<R> loaded = ContainerThreads.call(() -> script.evalAsync(key, RScript.Mode.READ_WRITE,
-                        text, returnType, keys, args));
-                loaded.whenComplete((v, e) -> {
-                    if (e == null) {
-                        complete(result, v, answer);
-                    } else {
-                        result.completeExceptionally(e);
-                    }
-                });
-            } else {
-                result.completeExceptionally(error);
-            }
-        });
-        return result;
+    public static final class WriteScript {
+        private final RScript script;
+        private final String text;
+        private final String sha1;
+
+        /** @param script a client's scripts with the codec of the arguments and answers */
+        public WriteScript(RScript script, String text) {
+            this.script = script;
+            this.text = text;
+            this.sha1 = sha1(text);
+        }
+
+        /**
+         * Runs the script on {@code key} with {@code args}.
+         *
+         * @param answer reads the script's answer on the thread that completes the call; what it throws fails
+         *               the returned stage
+         */
+        public <T> CompletionStage<T> run(String key, Object[] args, Function<List<Object>, ? extends T> answer) {
+            List<Object> keys = Collections.singletonList(key);
+            CompletableFuture<T> result = new CompletableFuture<>();
+            CompletionStage<List<Object>> bySha = script.evalShaAsync(key, RScript.Mode.READ_WRITE, sha1,
+                    RedissonVersions.LIST, keys, args);
+            bySha.whenComplete((value, error) -> {
+                if (error == null) {
+                    complete(result, value, answer);
+                } else if (noScript(error)) {
+                    CompletionStage<List<Object>> loaded = ContainerThreads.call(() -> script.evalAsync(key,
+                            RScript.Mode.READ_WRITE, text, RedissonVersions.LIST, keys, args));
+                    loaded.whenComplete((v, e) -> {
+                        if (e == null) {
+                            complete(result, v, answer);
+                        } else {
+                            result.completeExceptionally(e);
+                        }
+                    });
+                } else {
+                    result.completeExceptionally(error);
+                }
+            });
+            return result;
+        }
     }
 
     private static <R, T> void complete(CompletableFuture<T> result, R value, Function<? super R, ? extends T> answer) {

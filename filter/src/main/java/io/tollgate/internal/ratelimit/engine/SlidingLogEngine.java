@@ -5,14 +5,12 @@ import io.tollgate.internal.ratelimit.RateDecision;
 
 import io.tollgate.internal.redis.ContainerThreads;
 import io.tollgate.internal.redis.LuaScripts;
-import io.tollgate.internal.redis.RedissonVersions;
 
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 
 import java.security.SecureRandom;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,17 +30,19 @@ public final class SlidingLogEngine implements BatchLimiter {
     static final String SCRIPT = LuaScripts.read(SlidingLogEngine.class, "sliding-log.lua");
     /** {@link #tryAcquireAll}'s script. */
     public static final String BATCH_SCRIPT = LuaScripts.read(SlidingLogEngine.class, "sliding-log-batch.lua");
-    private static final String SCRIPT_SHA = LuaScripts.sha1(SCRIPT);
-    private static final String BATCH_SCRIPT_SHA = LuaScripts.sha1(BATCH_SCRIPT);
 
     private final RedissonClient client;
     private final RScript script;
+    private final LuaScripts.WriteScript single;
+    private final LuaScripts.WriteScript batch;
     private final String idPrefix;
     private final AtomicLong sequence = new AtomicLong();
 
     public SlidingLogEngine(RedissonClient client) {
         this.client = client;
         this.script = ContainerThreads.call(() -> client.getScript(StringCodec.INSTANCE));
+        this.single = new LuaScripts.WriteScript(script, SCRIPT);
+        this.batch = new LuaScripts.WriteScript(script, BATCH_SCRIPT);
         byte[] random = new byte[6];
         new SecureRandom().nextBytes(random);
         long r = 0;
@@ -61,9 +61,8 @@ public final class SlidingLogEngine implements BatchLimiter {
             args[1 + 2 * i] = Long.toString(limits.get(i).count());
             args[2 + 2 * i] = Long.toString(limits.get(i).period().toMillis());
         }
-        return ContainerThreads.call(() -> LuaScripts.evalWrite(script, SCRIPT, SCRIPT_SHA, key,
-                RedissonVersions.LIST, Collections.singletonList(key), args,
-                (List<Object> values) -> RateDecision.fromScript(values, limits, key, permitId)));
+        return ContainerThreads.call(() -> single.run(key, args,
+                values -> RateDecision.fromScript(values, limits, key, permitId)));
     }
 
     @Override
@@ -81,9 +80,8 @@ public final class SlidingLogEngine implements BatchLimiter {
             args[first + r] = Long.toString(costs[r]);
         }
         // the script numbers requests from 1
-        return ContainerThreads.call(() -> LuaScripts.evalWrite(script, BATCH_SCRIPT, BATCH_SCRIPT_SHA, key,
-                RedissonVersions.LIST, Collections.singletonList(key), args,
-                (List<Object> values) -> RateDecision.fromBatch(values, limits, key, costs,
+        return ContainerThreads.call(() -> batch.run(key, args,
+                values -> RateDecision.fromBatch(values, limits, key, costs,
                         r -> batchId + "." + (r + 1))));
     }
 

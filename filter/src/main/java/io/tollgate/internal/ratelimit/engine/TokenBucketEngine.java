@@ -4,13 +4,11 @@ import io.tollgate.internal.ratelimit.Limit;
 import io.tollgate.internal.ratelimit.RateDecision;
 import io.tollgate.internal.redis.ContainerThreads;
 import io.tollgate.internal.redis.LuaScripts;
-import io.tollgate.internal.redis.RedissonVersions;
 
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -30,14 +28,15 @@ public final class TokenBucketEngine implements BatchLimiter {
 
     /** The script: one request or several for one key, in one run ({@link #tryAcquireAll}). */
     public static final String SCRIPT = LuaScripts.read(TokenBucketEngine.class, "token-bucket.lua");
-    private static final String SCRIPT_SHA = LuaScripts.sha1(SCRIPT);
     private static final long[] ONE = {1};
     private static final String TAKEN = "tb";
 
     private final RScript script;
+    private final LuaScripts.WriteScript gcra;
 
     public TokenBucketEngine(RedissonClient client) {
         this.script = ContainerThreads.call(() -> client.getScript(StringCodec.INSTANCE));
+        this.gcra = new LuaScripts.WriteScript(script, SCRIPT);
     }
 
     @Override
@@ -80,7 +79,6 @@ public final class TokenBucketEngine implements BatchLimiter {
         for (int r = 0; r < costs.length; r++) {
             args[first + r] = Long.toString(costs[r]);
         }
-        return ContainerThreads.call(() -> LuaScripts.evalWrite(script, SCRIPT, SCRIPT_SHA, key,
-                RedissonVersions.LIST, Collections.singletonList(key), args, answer));
+        return ContainerThreads.call(() -> gcra.run(key, args, answer));
     }
 }
