@@ -42,15 +42,7 @@ class LegacyWarIT {
         }
         Path work = Files.createTempDirectory(Files.createDirectories(Container.WORK), "legacy-" + kind + "-");
         try (Container c = Container.deployAlone(kind, LegacyWar.war(kind, work), redis.url())) {
-            HttpResponse<String> first = Http.get(c.uri("/api/quote"));
-            assertEquals(200, first.statusCode(), first.body());
-            assertEquals("\"api\";q=100;w=60", first.headers().firstValue("RateLimit-Policy").orElse(""));
-            for (int i = 1; i < 100; i++) {
-                assertEquals(200, Http.get(c.uri("/api/quote")).statusCode(), "request " + (i + 1));
-            }
-            Contract.assertRejectedBy("api", Http.get(c.uri("/api/quote")));
-            Contract.assertOneOfFiveIdenticalSubmitsRuns(c.uri("/orders/pay"), "{\"pay\":\"" + kind + "\"}");
-            assertEquals("1", Http.get(c.uri("/count")).body(), "submits that reached the servlet");
+            assertBothContracts(c, "{\"pay\":\"" + kind + "\"}");
 
             // the bundle's SLF4J provider puts Tollgate's start-up line in the container's own log
             assertTrue(c.log().contains("Tollgate RateLimitFilter [api] started"), c.log());
@@ -92,15 +84,7 @@ class LegacyWarIT {
             assertEquals("1", own.body());
             assertTrue(own.headers().firstValue("X-Redisson").orElse("").startsWith("3."), own.headers().toString());
 
-            HttpResponse<String> first = Http.get(c.uri("/api/quote"));
-            assertEquals(200, first.statusCode(), first.body());
-            assertEquals("\"api\";q=100;w=60", first.headers().firstValue("RateLimit-Policy").orElse(""));
-            for (int i = 1; i < 100; i++) {
-                assertEquals(200, Http.get(c.uri("/api/quote")).statusCode(), "request " + (i + 1));
-            }
-            Contract.assertRejectedBy("api", Http.get(c.uri("/api/quote")));
-            Contract.assertOneOfFiveIdenticalSubmitsRuns(c.uri("/orders/pay"), "{\"pay\":\"r3-" + kind + "\"}");
-            assertEquals("1", Http.get(c.uri("/count")).body(), "submits that reached the servlet");
+            assertBothContracts(c, "{\"pay\":\"r3-" + kind + "\"}");
 
             assertEquals("2", Http.get(c.uri("/own")).body());
             assertEquals("2", String.valueOf(resp.call("GET", "legacy:own")));
@@ -109,6 +93,19 @@ class LegacyWarIT {
             assertTrue(c.log().contains("Tollgate RateLimitFilter [api] started"), c.log());
             assertFalse(c.log().contains("cannot use the Redisson"), c.log());
         }
+    }
+
+    /** The sample web.xml's rate limit (100/1m on /api/*, then 429) and one run of five identical POSTs. */
+    private static void assertBothContracts(Container c, String order) throws Exception {
+        HttpResponse<String> first = Http.get(c.uri("/api/quote"));
+        assertEquals(200, first.statusCode(), first.body());
+        assertEquals("\"api\";q=100;w=60", first.headers().firstValue("RateLimit-Policy").orElse(""));
+        for (int i = 1; i < 100; i++) {
+            assertEquals(200, Http.get(c.uri("/api/quote")).statusCode(), "request " + (i + 1));
+        }
+        Contract.assertRejectedBy("api", Http.get(c.uri("/api/quote")));
+        Contract.assertOneOfFiveIdenticalSubmitsRuns(c.uri("/orders/pay"), order);
+        assertEquals("1", Http.get(c.uri("/count")).body(), "submits that reached the servlet");
     }
 
     @ParameterizedTest
