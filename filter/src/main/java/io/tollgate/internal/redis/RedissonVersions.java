@@ -31,6 +31,8 @@ import java.util.concurrent.CompletionStage;
  * that keeps what was spent ({@code RateLimiterArgs.keepState}) since 4.4 (before, the limiter starts
  * afresh, once, when a changed {@code limits} is first used).
  * </ul>
+ * Before 3.28, an {@code RLock} waiter can miss an unlock message (Redisson #5761): a replay-mode repeat
+ * waits in slices ({@link #lockWaitSlice}).
  * Before 3.34, Redisson hands out pooled connections that Redis closed (a restart) until it has reconnected
  * each, and their commands fail at once: after a Redis restart Tollgate counts Redis down a little longer.
  * The lock scripts Tollgate writes as {@code RLock} does (claim.lua, complete.lua) match RLock's hash, owner
@@ -57,6 +59,10 @@ public final class RedissonVersions {
     /** 3.38+: {@code trySetRate(type, rate, interval, keepAliveTime)}. */
     private static final boolean KEEP_ALIVE = hasMethod("trySetRateAsync", RateType.class, long.class,
             Duration.class, Duration.class);
+    /** 3.28+: an {@code RLock} waiter cannot miss an unlock message (Redisson #5761, fixed in 3.28.0). */
+    private static final boolean LOCK_WAITERS_WAKE = atLeast("3.28.0");
+    /** How often a waiter on an older Redisson tries the lock again, message or not. */
+    private static final long LOCK_WAIT_SLICE_MILLIS = 200;
     /** 3.52+: {@code RRateLimiter.release(permits)}. */
     private static final boolean RELEASE = hasMethod("releaseAsync", long.class);
     private static final String RELEASE_SCRIPT = LuaScripts.read(RedissonVersions.class, "rate-limiter-release.lua");
@@ -94,6 +100,17 @@ public final class RedissonVersions {
             }
         }
         return true;
+    }
+
+    /**
+     * How long one {@code RLock.tryLock} of a wait of {@code waitMillis} may wait: all of it from 3.28 on;
+     * before, {@value #LOCK_WAIT_SLICE_MILLIS} ms at most, then the caller tries again. Before 3.28 a waiter
+     * that finds no unlock message yet and registers for the next one can miss one sent in between (Redisson
+     * #5761); it then sleeps until the lock's lease or its wait runs out, so a 10 s wait for a request that
+     * finished at once ended in a 409.
+     */
+    public static long lockWaitSlice(long waitMillis) {
+        return LOCK_WAITERS_WAKE ? waitMillis : Math.min(waitMillis, LOCK_WAIT_SLICE_MILLIS);
     }
 
     /**

@@ -183,10 +183,20 @@ public final class RedisSubmissionGuard implements SubmissionGuard {
 
     @Override
     public CompletionStage<Claim> await(String id, long owner, Duration lease, Duration wait) {
-        return ContainerThreads.call(() -> lock(id).tryLockAsync(wait.toMillis(), lease.toMillis(),
-                TimeUnit.MILLISECONDS, owner)
+        return ContainerThreads.call(() -> awaitUntil(id, owner, lease, System.nanoTime() + wait.toNanos()));
+    }
+
+    /**
+     * RLock's wait, in slices of {@link RedissonVersions#lockWaitSlice}: where Redisson's waiter can miss an
+     * unlock message (before 3.28) a missed one costs one slice, not the whole wait.
+     */
+    private CompletionStage<Claim> awaitUntil(String id, long owner, Duration lease, long deadline) {
+        long left = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        long slice = RedissonVersions.lockWaitSlice(left);
+        return lock(id).tryLockAsync(slice, lease.toMillis(), TimeUnit.MILLISECONDS, owner)
                 .thenCompose(locked -> locked ? afterLocked(id, owner, lease)
-                        : CompletableFuture.completedFuture(new Claim(SubmissionState.IN_FLIGHT, null))));
+                        : slice < left ? awaitUntil(id, owner, lease, deadline)
+                        : CompletableFuture.completedFuture(new Claim(SubmissionState.IN_FLIGHT, null)));
     }
 
     /**
