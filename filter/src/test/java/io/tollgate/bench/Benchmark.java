@@ -53,6 +53,7 @@ public final class Benchmark {
 
     private static final String NONE = "none";
     private static final String FLOOR = "floor";
+    private static final String HANDOFF = "handoff";
     private static final String BARE = "bare";
     private static final String ONE_LIMIT = "rl-1";
     private static final String TWO_LIMITS = "rl-2";
@@ -91,6 +92,8 @@ public final class Benchmark {
         List<Variant> v = new ArrayList<>();
         v.add(new Variant(NONE, "no filter", null, Map.of(), false, false));
         v.add(new Variant(FLOOR, "floor: one Redis GET per request", FloorFilter.class, Map.of(), false, false));
+        v.add(new Variant(HANDOFF, "hand-off only: each request waits for an answer made on another thread, no Redis",
+                HandoffFilter.class, Map.of(), false, false));
         v.add(new Variant(BARE, "bare RRateLimiter.tryAcquire(), 100000/1s per client", BareRateLimitFilter.class,
                 Map.of("limits", "100000/1s"), false, false));
         v.add(new Variant(ONE_LIMIT, "RateLimitFilter limits=100000/1s key=header:X-Client (headers draft)",
