@@ -283,6 +283,7 @@ public final class Benchmark {
         Map<Long, Long> allocatedBefore = Allocations.snapshot();
         Map<Long, Long> cpuBefore = Allocations.cpuSnapshot();
         double redisCpuBefore = redisCpuSeconds(redis);
+        long switchesBefore = ContextSwitches.sum();
         if (!only.isEmpty()) {
             // when each run began, to match a profile's samples (JFR) to variants
             System.err.printf("bench: %s from %d ms%n", v.name(), System.currentTimeMillis());
@@ -290,12 +291,14 @@ public final class Benchmark {
         HttpLoad.Result result = run.go(nanos(seconds));
         Map<Long, Long> allocatedAfter = Allocations.snapshot();
         Map<Long, Long> cpuAfter = Allocations.cpuSnapshot();
+        long switchesAfter = ContextSwitches.sum();
         double redisCpuAfter = redisCpuSeconds(redis);
         CommandStats commands = CommandStats.read(redis).minus(commandsBefore);
         Map<String, Long> trips = Tally.minus(client == null ? Map.of() : client.roundTrips(), tripsBefore);
         tally.add(result, commands.calls, trips, Allocations.between(allocatedBefore, allocatedAfter),
                 Allocations.between(cpuBefore, cpuAfter));
         tally.redisCpuNanos += (long) ((redisCpuAfter - redisCpuBefore) * 1e9);
+        tally.contextSwitches += switchesAfter - switchesBefore;
         if (client != null) {
             tally.addBatches(client.batchSizes(), batchesBefore);
         }
@@ -332,7 +335,7 @@ public final class Benchmark {
         double allocNone = none.perRequest(none.allocatedBytes);
         double cpuNone = none.perRequest(none.cpuNanos) / 1000;
         Table main = new Table("variant", "req/s", "x none", "x floor", "p50 ms", "p99 ms", "p50 x floor",
-                "cmds/req", "evalsha/req", "rt/req", "alloc B/req", "- none", "cpu us/req", "- none", "redis us/req", "answers");
+                "cmds/req", "evalsha/req", "rt/req", "alloc B/req", "- none", "cpu us/req", "- none", "ctxsw/req", "redis us/req", "answers");
         for (Tally x : t.values()) {
             double alloc = x.perRequest(x.allocatedBytes);
             double cpu = x.perRequest(x.cpuNanos) / 1000;
@@ -343,6 +346,7 @@ public final class Benchmark {
                     Table.num(x.perRequest(x.commands)), Table.num(x.perRequest(x.evalsha)),
                     x.variant.filter() == null ? "-" : Table.num(x.perRequest(x.roundTrips)),
                     Table.num(alloc), Table.num(alloc - allocNone), Table.num(cpu), Table.num(cpu - cpuNone),
+                    Table.num(x.perRequest(x.contextSwitches)),
                     Table.num(x.perRequest(x.redisCpuNanos) / 1000), x.answers());
         }
         main.print(out);
@@ -353,7 +357,8 @@ public final class Benchmark {
         long eval = t.values().stream().mapToLong(x -> x.eval).sum();
         out.printf("  cmds = Redis commands (INFO commandstats, inside scripts included, PING/INFO left out);"
                 + " rt = round trips the variant's client wrote; cpu = CPU time of the server's threads (Jetty,"
-                + " filter, Redisson, netty; not the load generator, JIT, GC or Redis); redis = redis-server's CPU"
+                + " filter, Redisson, netty; not the load generator, JIT, GC or Redis); ctxsw = context switches of the"
+                + " same threads and the JIT's and GC's (/proc); redis = redis-server's CPU"
                 + " time (INFO cpu); EVAL calls during the runs: %d%n", eval);
 
         if (!only.isEmpty()) {

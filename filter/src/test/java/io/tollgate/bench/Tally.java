@@ -22,6 +22,8 @@ final class Tally {
     long allocatedBytes;
     /** CPU time of the server's threads (Allocations.cpuSnapshot). */
     long cpuNanos;
+    /** Context switches of the JVM's threads but the load generator's (ContextSwitches). */
+    long contextSwitches;
     /** CPU time of redis-server (INFO cpu) during the runs. */
     long redisCpuNanos;
     /** Limiter script calls by requests carried (index = requests). */
