@@ -23,7 +23,6 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /**
@@ -65,7 +64,7 @@ class LockWaitTest {
             // within a few slices of 200 ms; without them, not before the 30 s wait ran out (then IN_FLIGHT)
             Claim claim = waiting.get(10, TimeUnit.SECONDS);
             assertEquals(SubmissionState.RUN, claim.state(), "no record: the repeat holds the lock and runs");
-            assertTrue((Long) admin.call("EXISTS", RedisKeys.lock(id)) == 1L, "the repeat holds the lock");
+            assertEquals(1L, admin.call("EXISTS", RedisKeys.lock(id)), "the repeat holds the lock");
         } finally {
             client.shutdown(0, 5, TimeUnit.SECONDS);
         }
