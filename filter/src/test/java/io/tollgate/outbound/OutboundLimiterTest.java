@@ -76,6 +76,11 @@ class OutboundLimiterTest {
     void manyCallersOnTwoInstancesStayWithinTheUpstreamsLimitAndNearIt(String algorithm, String burst, double near,
             RedisServer redis) throws Exception {
         int limit = 20;
+        // the margin covers the spread between a permit's grant and its call: the default 50 ms does on a quiet
+        // machine, not on 2 cores at load 10, where a caller waited longer than that to be scheduled and 1 call
+        // in a run went over (the docs say: set it higher when calls' latency varies). "Near" is measured
+        // against what the limiter may send with it: limit calls per period plus margin.
+        Duration margin = Duration.ofMillis(250);
         Upstream upstream = new Upstream(limit, TimeUnit.SECONDS.toNanos(1));
         String prefix = RedisExtension.uniquePrefix();
         RedissonClient a = client(redis);
@@ -84,9 +89,9 @@ class OutboundLimiterTest {
         try (TestApp api = TestApp.Kind.JETTY.builder().servlet("/*", upstream).start();
              // Redis is healthy here: a generous backendTimeout keeps a starved thread from taking the fallback
              OutboundLimiter onA = builder("upstream", limit + "/1s", algorithm, burst).redisson(a).keyPrefix(prefix)
-                     .backendTimeout(Duration.ofSeconds(5)).build();
+                     .margin(margin).backendTimeout(Duration.ofSeconds(5)).build();
              OutboundLimiter onB = builder("upstream", limit + "/1s", algorithm, burst).redisson(b).keyPrefix(prefix)
-                     .backendTimeout(Duration.ofSeconds(5)).build()) {
+                     .margin(margin).backendTimeout(Duration.ofSeconds(5)).build()) {
             // callers with their connections open, as a running application has them
             List<java.net.http.HttpRequest> warm = new ArrayList<>();
             for (int i = 0; i < 16; i++) {
@@ -118,7 +123,9 @@ class OutboundLimiterTest {
             assertEquals(0, upstream.rejected(), "calls the upstream refused");
             assertTrue(upstream.busiestWindow() <= limit, "busiest second: " + upstream.busiestWindow());
             int calls = upstream.arrivals().size();
-            assertTrue(calls >= near * limit * seconds, calls + " calls in " + seconds + " s, limit " + limit + "/s");
+            double allowed = limit * seconds * 1000.0 / (1000 + margin.toMillis());
+            assertTrue(calls >= near * allowed, calls + " calls in " + seconds + " s, limit " + limit + "/s, "
+                    + allowed + " allowed with the margin");
             assertEquals(calls, ok.get());
         } finally {
             callers.shutdownNow();
