@@ -24,6 +24,7 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import java.io.StringReader;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -46,6 +47,8 @@ public final class RedissonClients {
     public static final String REDISSON_ATTRIBUTE = "io.tollgate.redisson";
 
     private static final Logger LOG = LoggerFactory.getLogger(RedissonClients.class);
+    /** How long a webapp's stop waits for its own client's shutdown (Redisson's own timeouts: 5 s). */
+    static final Duration SHUTDOWN_BOUND = Duration.ofSeconds(10);
     private static final String REGISTRY_ATTRIBUTE = "io.tollgate.internal.clients";
     private static final String[] SERVER_SECTIONS = {"singleServerConfig", "clusterServersConfig",
         "sentinelServersConfig", "replicatedServersConfig", "masterSlaveServersConfig"};
@@ -245,7 +248,7 @@ public final class RedissonClients {
      * {@code backendTimeout}, so a hung Redis holds the deploy no longer. A Redis that is down makes the rehearsal partial:
      * {@link #shutdown} still stops the threads.
      */
-    private static void rehearseShutdown(Config config, java.time.Duration backendTimeout) {
+    private static void rehearseShutdown(Config config, Duration backendTimeout) {
         Editable rehearsal = new Editable(config);
         rehearsal.setLazyInitialization(false);
         // against a Redis that answers nothing the rehearsal's connect waits its response timeout (maxWait):
@@ -267,16 +270,47 @@ public final class RedissonClients {
     }
 
     /**
-     * Shuts the client down; if that fails (a class it needs can no longer be loaded), stops its threads
-     * directly, so that none outlives the webapp and its connections close with its event loops.
+     * Shuts the client down, waiting at most {@link #SHUTDOWN_BOUND}: see {@link #shutdown(RedissonClient,
+     * Duration)}.
      */
     static void shutdown(RedissonClient client) {
+        shutdown(client, SHUTDOWN_BOUND);
+    }
+
+    /**
+     * Shuts the client down on a thread of its own and waits at most {@code bound} for it; if the shutdown
+     * fails (a class it needs can no longer be loaded), stops its threads directly, so that none outlives the
+     * webapp and its connections close with its event loops. Redisson's shutdown waits without a bound for
+     * its Netty threads to end, and one may never return: before 3.37 a write that fails at once (Redis
+     * killed) can make a Netty thread spin forever in {@code CommandsQueue.write} (Redisson #6153). The
+     * webapp then still stops, after {@code bound}, with a WARN; that thread stays until the JVM ends.
+     *
+     * @return whether the shutdown ended within {@code bound}
+     */
+    static boolean shutdown(RedissonClient client, Duration bound) {
+        Thread stopping = new Thread(() -> {
+            try {
+                client.shutdown(0, 5, TimeUnit.SECONDS);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("Tollgate Redis client shutdown failed ({}); stopping its threads directly", e.toString());
+                stopThreads(client);
+            }
+        }, "tollgate-redis-shutdown");
+        stopping.setDaemon(true);
+        stopping.start();
         try {
-            client.shutdown(0, 5, TimeUnit.SECONDS);
-        } catch (RuntimeException | LinkageError e) {
-            LOG.warn("Tollgate Redis client shutdown failed ({}); stopping its threads directly", e.toString());
-            stopThreads(client);
+            stopping.join(bound.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+        if (stopping.isAlive()) {
+            LOG.warn("Tollgate Redis client shutdown did not end within {} ms: one of its Netty threads does not"
+                    + " return (Redisson {}; before 3.37 a failed write can make one spin forever, Redisson #6153);"
+                    + " going on without it, its threads stay until the JVM ends", bound.toMillis(),
+                    RedissonVersions.VERSION);
+            return false;
+        }
+        return true;
     }
 
     /** Stops the client's timer, executor and event loops (closing its connections) without its shutdown. */
