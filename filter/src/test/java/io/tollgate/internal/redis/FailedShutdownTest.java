@@ -32,10 +32,7 @@ class FailedShutdownTest {
     void stoppingTheThreadsWithoutShutdownLeavesNoThreadAndNoConnection() throws Exception {
         try (RedisServer redis = RedisServer.startNew()) {
             Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
-            Config config = new Config();
-            config.useSingleServer().setAddress(redis.url());
-            RedissonClient client = Redisson.create(config);
-            client.getBucket("k", StringCodec.INSTANCE).set("v");
+            RedissonClient client = usedClient(redis);
             Conditions.await(() -> newRedissonThreads(before), t -> !t.isEmpty(), Duration.ofSeconds(5));
 
             RedissonClients.stopThreads(client);
@@ -49,10 +46,7 @@ class FailedShutdownTest {
     void aShutdownThatNeverEndsIsLeftBehindAfterTheBound() throws Exception {
         try (RedisServer redis = RedisServer.startNew()) {
             Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
-            Config config = new Config();
-            config.useSingleServer().setAddress(redis.url());
-            RedissonClient client = Redisson.create(config);
-            client.getBucket("k", StringCodec.INSTANCE).set("v");
+            RedissonClient client = usedClient(redis);
             CountDownLatch release = new CountDownLatch(1);
             CountDownLatch stuck = new CountDownLatch(1);
             // one Netty thread busy for good, as Redisson #6153's spinning write leaves it
@@ -72,6 +66,15 @@ class FailedShutdownTest {
             }
             Conditions.await(() -> newRedissonThreads(before), Set::isEmpty, Duration.ofSeconds(20));
         }
+    }
+
+    /** A client of {@code redis} that has sent a command (so its threads and a connection exist). */
+    private static RedissonClient usedClient(RedisServer redis) {
+        Config config = new Config();
+        config.useSingleServer().setAddress(redis.url());
+        RedissonClient client = Redisson.create(config);
+        client.getBucket("k", StringCodec.INSTANCE).set("v");
+        return client;
     }
 
     private static void awaitUninterruptibly(CountDownLatch latch) {
