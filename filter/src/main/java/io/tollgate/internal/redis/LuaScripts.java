@@ -68,6 +68,11 @@ public final class LuaScripts {
             this.sha1 = sha1(text);
         }
 
+        /** Loads the script into Redis (every master of a cluster), answering its SHA-1. */
+        public CompletionStage<String> load() {
+            return ContainerThreads.call(() -> script.scriptLoadAsync(text));
+        }
+
         /**
          * Runs the script on {@code key} with {@code args}.
          *

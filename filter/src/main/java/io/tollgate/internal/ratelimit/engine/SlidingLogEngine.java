@@ -32,7 +32,6 @@ public final class SlidingLogEngine implements BatchLimiter {
     public static final String BATCH_SCRIPT = LuaScripts.read(SlidingLogEngine.class, "sliding-log-batch.lua");
 
     private final RedissonClient client;
-    private final RScript script;
     private final LuaScripts.WriteScript single;
     private final LuaScripts.WriteScript batch;
     private final String idPrefix;
@@ -40,7 +39,7 @@ public final class SlidingLogEngine implements BatchLimiter {
 
     public SlidingLogEngine(RedissonClient client) {
         this.client = client;
-        this.script = ContainerThreads.call(() -> client.getScript(StringCodec.INSTANCE));
+        RScript script = ContainerThreads.call(() -> client.getScript(StringCodec.INSTANCE));
         this.single = new LuaScripts.WriteScript(script, SCRIPT);
         this.batch = new LuaScripts.WriteScript(script, BATCH_SCRIPT);
         byte[] random = new byte[6];
@@ -88,8 +87,7 @@ public final class SlidingLogEngine implements BatchLimiter {
     /** Loads the scripts into Redis (every master of a cluster): connects the client and saves a NOSCRIPT later. */
     @Override
     public CompletionStage<String> prepare() {
-        return ContainerThreads.call(() -> script.scriptLoadAsync(SCRIPT)
-                .thenCompose(sha -> script.scriptLoadAsync(BATCH_SCRIPT)));
+        return single.load().thenCompose(sha -> batch.load());
     }
 
     @Override

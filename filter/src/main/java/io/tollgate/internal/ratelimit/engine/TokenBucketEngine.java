@@ -31,11 +31,10 @@ public final class TokenBucketEngine implements BatchLimiter {
     private static final long[] ONE = {1};
     private static final String TAKEN = "tb";
 
-    private final RScript script;
     private final LuaScripts.WriteScript gcra;
 
     public TokenBucketEngine(RedissonClient client) {
-        this.script = ContainerThreads.call(() -> client.getScript(StringCodec.INSTANCE));
+        RScript script = ContainerThreads.call(() -> client.getScript(StringCodec.INSTANCE));
         this.gcra = new LuaScripts.WriteScript(script, SCRIPT);
     }
 
@@ -61,7 +60,7 @@ public final class TokenBucketEngine implements BatchLimiter {
     /** Loads the script into Redis (every master of a cluster). */
     @Override
     public CompletionStage<String> prepare() {
-        return ContainerThreads.call(() -> script.scriptLoadAsync(SCRIPT));
+        return gcra.load();
     }
 
     /** Runs the script by its SHA (loaded and run by its text after a NOSCRIPT), {@code answer} read off it. */
